@@ -1,0 +1,3 @@
+"""Pretext transforms of notebook 03 (to be written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Pretext transforms of notebook 05 (to be written)."""
+
+__all__: list[str] = []
