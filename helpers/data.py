@@ -127,21 +127,20 @@ def read_npz(name: str, path: Path) -> DatasetArrays:
     """Read and validate one ``<name>.npz`` file (``allow_pickle=False``)."""
     try:
         with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in ARRAY_NAMES if key not in archive.files]
-            if missing:
-                raise ValueError(
-                    f"{path} lacks the arrays {missing}; a course data file holds "
-                    f"{', '.join(ARRAY_NAMES)}. The file was left untouched."
-                )
-            arrays = {key: np.asarray(archive[key]) for key in ARRAY_NAMES}
-    except ValueError:
-        raise
-    except Exception as error:  # zipfile.BadZipFile, OSError, EOFError ...
+            present = set(archive.files)
+            arrays = {key: np.asarray(archive[key]) for key in ARRAY_NAMES if key in present}
+    except Exception as error:  # zipfile.BadZipFile, OSError, EOFError, pickled objects ...
         raise ValueError(
             f"{path} could not be read as a NumPy .npz archive ({type(error).__name__}: {error}). "
             "It may be corrupt or truncated: delete it and run "
             f"`python -m helpers.data download {name}`. The file was left untouched."
         ) from error
+    missing = [key for key in ARRAY_NAMES if key not in arrays]
+    if missing:
+        raise ValueError(
+            f"{path} lacks the arrays {missing}; a course data file holds "
+            f"{', '.join(ARRAY_NAMES)}. The file was left untouched."
+        )
     validate_arrays(name, arrays, str(path))
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
@@ -375,7 +374,9 @@ def load_splits(
     (x_train, y_train), (x_test, y_test) = load_dataset(name, data_dir=data_dir, verbose=verbose)
     generator = np.random.default_rng(seed)
     order = generator.permutation(len(x_train))
-    num_validation = _take(len(x_train) - 1, validation_size, "validation_size")
+    if validation_size < 0:
+        raise ValueError(f"validation_size cannot be negative, got {validation_size}.")
+    num_validation = min(validation_size, len(x_train) - 1)
     validation_index, train_index = order[:num_validation], order[num_validation:]
     train_index = train_index[: _take(len(train_index), train_size, "train_size")]
     test_index = generator.permutation(len(x_test))[: _take(len(x_test), test_size, "test_size")]

@@ -268,7 +268,12 @@ def baselines(
             return {metric: float(value) for metric, value in stored["metrics"].items()}
     started = time.time()
     splits = data.load_splits(
-        name, train_size=settings.train_size, test_size=settings.test_size, seed=seed, verbose=verbose
+        name,
+        train_size=settings.train_size,
+        validation_size=0,
+        test_size=settings.test_size,
+        seed=seed,
+        verbose=verbose,
     )
     if not splits.has_labels:
         raise ValueError(
