@@ -398,6 +398,31 @@ def load_results(profile: str | None = None) -> dict[str, dict[str, Any]]:
     return results
 
 
+# --------------------------------------------------------------------------- leaderboard
+
+
+def leaderboard(
+    results: Mapping[str, Mapping[str, Any]],
+    methods: Sequence[str],
+    measures: Sequence[str] = ("probe_10", "probe_100", "probe_all", "knn", "train_seconds"),
+) -> dict[str, dict[str, Any]]:
+    """Collect each method's measures from the recorded results of all notebooks.
+
+    Introduced in notebook 20. ``results`` is what ``load_results`` returns;
+    for each method the row holds the measures found and ``notebook``, the
+    notebook that recorded it (the last one in course order, when several did).
+    Methods that no notebook recorded are left out.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for notebook in sorted(results):
+        metrics = results[notebook].get("metrics", {})
+        for method in methods:
+            found = {m: metrics[f"{method}.{m}"] for m in measures if f"{method}.{m}" in metrics}
+            if found:
+                rows[method] = {"notebook": notebook, **found}
+    return {method: rows[method] for method in methods if method in rows}
+
+
 # --------------------------------------------------------------------------- tables
 
 

@@ -45,3 +45,16 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(tmp_path, m
     markdown = (tmp_path / "build" / "benchmark-smoke.md").read_text()
     assert "| 01_good | pass |" in markdown and "**FAIL**" in markdown and "toy.probe_10 75.0%" in markdown
     assert (tmp_path / "build" / "executed" / "smoke" / "02_bad.ipynb").is_file()
+
+
+def test_benchmark_runs_two_real_notebooks_in_the_smoke_profile(tmp_path, monkeypatch):
+    """The course's own first and last notebooks, end to end through the benchmark command."""
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path / "results"))
+    assert benchmark.main(["--profile", "smoke", "--only", "00", "20"]) == 0
+    report = json.loads((tmp_path / "build" / "benchmark-smoke.json").read_text())
+    runs = {run["notebook"]: run for run in report["notebooks"]}
+    assert list(runs) == ["00_setup_and_evaluation", "20_which_pretext_task_wins"]
+    assert runs["00_setup_and_evaluation"]["metrics"]["random_init.probe_100"] > 0.5
+    assert runs["20_which_pretext_task_wins"]["metrics"]["leaderboard.num_methods"] >= 2
+    assert report["total_seconds"] > 0

@@ -158,3 +158,15 @@ def test_baselines_are_computed_once_then_read_from_the_cache(tmp_path, monkeypa
     assert first["pixels.probe_all"] > 0.9
     monkeypatch.setattr(evaluation, "evaluate_features", lambda *a, **k: pytest.fail("should be cached"))
     assert evaluation.baselines("mnist", profile="smoke") == first
+
+
+def test_leaderboard_collects_methods_across_notebooks_in_order():
+    results = {
+        "00_setup": {"metrics": {"pixels.probe_10": 0.7, "random_init.probe_10": 0.8}},
+        "05_siamese": {"metrics": {"siamese.probe_10": 0.9, "siamese.train_seconds": 60.0, "siamese.pair_accuracy": 0.97}},
+        "20_compare": {"metrics": {"pixels.probe_10": 0.71}},
+    }
+    board = evaluation.leaderboard(results, ["random_init", "siamese", "pixels", "simclr"])
+    assert list(board) == ["random_init", "siamese", "pixels"]
+    assert board["siamese"] == {"notebook": "05_siamese", "probe_10": 0.9, "train_seconds": 60.0}
+    assert board["pixels"]["notebook"] == "20_compare" and board["pixels"]["probe_10"] == 0.71
