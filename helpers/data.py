@@ -368,7 +368,9 @@ def load_splits(
     """Load a dataset and cut train / validation / test subsets, ready for a model.
 
     Introduced in notebook 00. The validation images come out of the *training*
-    split, never the test split, so model selection never sees test images.
+    split, never the test split, so model selection never sees test images; at
+    most a fifth of the training split is used for validation (this matters for
+    the small offline samples).
     Subsets are drawn at random, deterministically per ``seed``.
     """
     (x_train, y_train), (x_test, y_test) = load_dataset(name, data_dir=data_dir, verbose=verbose)
@@ -376,7 +378,10 @@ def load_splits(
     order = generator.permutation(len(x_train))
     if validation_size < 0:
         raise ValueError(f"validation_size cannot be negative, got {validation_size}.")
-    num_validation = min(validation_size, len(x_train) - 1)
+    # never take more than a fifth of a small (offline sample) training split for validation
+    num_validation = min(validation_size, len(x_train) // 5)
+    if verbose and num_validation < validation_size:
+        print(f"{name}: using {num_validation:,} validation images (a fifth of the {len(x_train):,} available)")
     validation_index, train_index = order[:num_validation], order[num_validation:]
     train_index = train_index[: _take(len(train_index), train_size, "train_size")]
     test_index = generator.permutation(len(x_test))[: _take(len(x_test), test_size, "test_size")]

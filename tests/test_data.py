@@ -218,3 +218,10 @@ def test_load_splits_takes_validation_from_training(tmp_path):
     np.testing.assert_array_equal(splits.x_train, again.x_train)
     with pytest.raises(ValueError, match="train_size"):
         data.load_splits("mnist", train_size=0, data_dir=tmp_path, verbose=False)
+
+
+def test_load_splits_caps_validation_for_small_samples(tmp_path, capsys):
+    write_npz(tmp_path / "mnist.npz", fake_arrays(num_train=100, num_test=40))
+    splits = data.load_splits("mnist", validation_size=5000, data_dir=tmp_path)
+    assert len(splits.x_val) == 20 and len(splits.x_train) == 80
+    assert "a fifth" in capsys.readouterr().out
