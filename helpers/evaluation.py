@@ -77,7 +77,7 @@ def linear_probe(
     test_labels: np.ndarray,
     labels_per_class: int | None = None,
     seed: int = 0,
-    max_iter: int = 1000,
+    max_iter: int = 300,
 ) -> float:
     """Test accuracy of a multinomial logistic regression on frozen features.
 

@@ -1,0 +1,200 @@
+"""The lecture's convolutional autoencoder, its training loop and PSNR.
+
+Introduced in notebook 02.
+
+The encoder is the lecture's ``Conv(16) -> pool -> Conv(8) -> pool -> Conv(8)
+-> pool``, which turns a 28x28 digit into a 4x4x8 map: a 128-dimensional
+*code*. The decoder mirrors it with upsampling and ends in a sigmoid, so the
+model can be trained with binary cross-entropy against images in [0, 1].
+The code size is configurable (the last encoder convolution has
+``code_size / 16`` channels on a 4x4 grid) for the bottleneck sweep of
+notebook 02; the denoising autoencoders of notebook 03 train the same model on
+corrupted inputs with ``train_autoencoder(..., noise=...)``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import layers
+
+from helpers.pretext.noise import corrupt
+
+#: Filters of the encoder's first two convolutions (the third sets the code size).
+ENCODER_FILTERS: tuple[int, int] = (16, 8)
+#: Filters of the decoder's three convolutions before the output layer.
+DECODER_FILTERS: tuple[int, int, int] = (8, 8, 16)
+DEFAULT_CODE_SIZE = 128
+NUM_POOLINGS = 3
+
+
+def _pooled_sizes(size: int) -> list[int]:
+    sizes = [size]
+    for _ in range(NUM_POOLINGS):
+        sizes.append(math.ceil(sizes[-1] / 2))
+    return sizes
+
+
+def code_shape(input_shape: Sequence[int], code_size: int = DEFAULT_CODE_SIZE) -> tuple[int, int, int]:
+    """Shape ``(h, w, channels)`` of the code map for an input shape and a code size.
+
+    Introduced in notebook 02. ``code_size`` must be a multiple of the code
+    grid's area (16 for 28x28 or 32x32 images: 4x4 cells).
+    """
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels), got {tuple(input_shape)}.")
+    height, width = int(input_shape[0]), int(input_shape[1])
+    if min(height, width) < 2**NUM_POOLINGS:
+        raise ValueError(f"An image of {height}x{width} is too small for {NUM_POOLINGS} poolings.")
+    code_height, code_width = _pooled_sizes(height)[-1], _pooled_sizes(width)[-1]
+    area = code_height * code_width
+    if not isinstance(code_size, (int, np.integer)) or code_size <= 0 or code_size % area:
+        raise ValueError(
+            f"code_size must be a positive multiple of {area} (the {code_height}x{code_width} "
+            f"code grid), got {code_size!r}; for example {area * 2}, {area * 8} or {area * 32}."
+        )
+    return code_height, code_width, int(code_size) // area
+
+
+def build_conv_encoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    code_size: int = DEFAULT_CODE_SIZE,
+    filters: Sequence[int] = ENCODER_FILTERS,
+    name: str = "encoder",
+) -> keras.Model:
+    """The lecture's encoder: image -> code map ``(4, 4, code_size / 16)`` for MNIST.
+
+    Introduced in notebook 02. Three ``Conv2D(3x3, same, ReLU) -> MaxPooling2D(2, same)``
+    blocks; the first two have ``filters`` (16, 8), the last ``code_size / 16``
+    filters. The output layer is named ``code``; flatten it for a probe
+    (``helpers.models.extract_features`` does).
+    """
+    if len(filters) != NUM_POOLINGS - 1 or any(int(f) <= 0 for f in filters):
+        raise ValueError(f"filters must be {NUM_POOLINGS - 1} positive integers, got {tuple(filters)}.")
+    _, _, code_channels = code_shape(input_shape, code_size)
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = inputs
+    widths = [*filters, code_channels]
+    for index, width in enumerate(widths, start=1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(x)
+        pool_name = "code" if index == len(widths) else f"block{index}"
+        x = layers.MaxPooling2D(2, padding="same", name=pool_name)(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def build_conv_decoder(
+    output_shape: Sequence[int] = (28, 28, 1),
+    code_size: int = DEFAULT_CODE_SIZE,
+    filters: Sequence[int] = DECODER_FILTERS,
+    name: str = "decoder",
+) -> keras.Model:
+    """The mirrored decoder: code map -> image in [0, 1] (sigmoid output).
+
+    Introduced in notebook 02. Three ``Conv2D(3x3, same, ReLU) -> UpSampling2D(2)``
+    blocks (cropping where the encoder's pooling had rounded up, 8 -> 7 for
+    MNIST), then a ``Conv2D(3x3)`` with a sigmoid and the image's channels.
+    The decoder's widths do not change with ``code_size``, so a bottleneck
+    sweep changes only the code.
+    """
+    if len(filters) != NUM_POOLINGS or any(int(f) <= 0 for f in filters):
+        raise ValueError(f"filters must be {NUM_POOLINGS} positive integers, got {tuple(filters)}.")
+    code_height, code_width, code_channels = code_shape(output_shape, code_size)
+    heights, widths = _pooled_sizes(int(output_shape[0])), _pooled_sizes(int(output_shape[1]))
+    inputs = keras.Input(shape=(code_height, code_width, code_channels), name="code")
+    x = inputs
+    for index, width in enumerate(filters, start=1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"deconv{index}")(x)
+        x = layers.UpSampling2D(2, name=f"upsample{index}")(x)
+        target_height, target_width = heights[-1 - index], widths[-1 - index]
+        extra_height, extra_width = x.shape[1] - target_height, x.shape[2] - target_width
+        if extra_height or extra_width:
+            x = layers.Cropping2D(((0, extra_height), (0, extra_width)), name=f"crop{index}")(x)
+    outputs = layers.Conv2D(
+        int(output_shape[2]), 3, padding="same", activation="sigmoid", name="reconstruction"
+    )(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_autoencoder(
+    encoder: keras.Model, decoder: keras.Model, name: str = "autoencoder"
+) -> keras.Model:
+    """Chain an encoder and a decoder into one functional model: image -> reconstruction.
+
+    Introduced in notebook 02. The two parts keep their weights, so after
+    training ``encoder`` alone gives the code.
+    """
+    if tuple(encoder.output.shape[1:]) != tuple(decoder.input.shape[1:]):
+        raise ValueError(
+            f"The encoder's output {tuple(encoder.output.shape[1:])} does not fit the decoder's "
+            f"input {tuple(decoder.input.shape[1:])}: build both with the same code_size."
+        )
+    inputs = keras.Input(shape=encoder.input.shape[1:], name="image")
+    return keras.Model(inputs, decoder(encoder(inputs)), name=name)
+
+
+def train_autoencoder(
+    autoencoder: keras.Model,
+    x_train: np.ndarray,
+    x_val: np.ndarray,
+    num_epochs: int,
+    batch_size: int = 128,
+    noise: str = "none",
+    level: float = 0.0,
+    seed: int = 0,
+    verbose: int = 0,
+) -> dict[str, list[float]]:
+    """Fit a compiled autoencoder to rebuild *clean* images from (optionally) corrupted ones.
+
+    Introduced in notebook 02 (plain, ``noise="none"``) and used in notebook 03
+    (``noise="gaussian"`` or ``"masking"`` at ``level``). Each epoch draws fresh
+    noise for the training images (seed ``seed + epoch``); the validation
+    inputs are corrupted once with a fixed seed, so validation losses of one
+    run are comparable across epochs. Returns the history as a dict of lists
+    with ``train_seconds`` added as a one-element list.
+    """
+    if num_epochs < 1:
+        raise ValueError(f"num_epochs must be at least 1, got {num_epochs}.")
+    if len(x_train) == 0 or len(x_val) == 0:
+        raise ValueError("train_autoencoder needs non-empty training and validation images.")
+    validation_inputs = corrupt(x_val, noise, level, seed=seed + 10_000)
+    history: dict[str, list[float]] = {}
+    started = time.time()
+    for epoch in range(num_epochs):
+        inputs = x_train if noise == "none" else corrupt(x_train, noise, level, seed=seed + epoch)
+        result = autoencoder.fit(
+            inputs, x_train, validation_data=(validation_inputs, x_val),
+            batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose,
+        )
+        for key, values in result.history.items():
+            history.setdefault(key, []).extend(float(value) for value in values)
+    history["train_seconds"] = [time.time() - started]
+    return history
+
+
+def psnr(
+    reference: np.ndarray, images: np.ndarray, data_range: float = 1.0, reduce: bool = True
+) -> float | np.ndarray:
+    """Peak signal-to-noise ratio of ``images`` against ``reference``, in decibels.
+
+    Introduced in notebook 03. ``10 * log10(data_range**2 / MSE)`` per image;
+    with ``reduce`` the mean over images (higher is better; identical images
+    give ``inf``).
+    """
+    reference = np.asarray(reference, dtype="float64")
+    images = np.asarray(images, dtype="float64")
+    if reference.shape != images.shape:
+        raise ValueError(f"PSNR needs arrays of one shape, got {reference.shape} and {images.shape}.")
+    if reference.size == 0:
+        raise ValueError("PSNR got empty arrays.")
+    if data_range <= 0:
+        raise ValueError(f"data_range must be positive, got {data_range}.")
+    if reference.ndim == 1:
+        reference, images = reference[np.newaxis], images[np.newaxis]
+    squared_error = ((reference - images) ** 2).reshape(len(reference), -1).mean(axis=1)
+    with np.errstate(divide="ignore"):
+        values = 10.0 * np.log10(data_range**2 / squared_error)
+    return float(values.mean()) if reduce else values
