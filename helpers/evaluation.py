@@ -40,6 +40,11 @@ STANDARD_MEASURES = (
     "train_seconds",
 )
 FRACTION_MEASURES = frozenset(STANDARD_MEASURES) - {"train_seconds"}
+
+
+def is_fraction(measure: str) -> bool:
+    """Whether a measure is an accuracy in [0, 1]: the standard ones and any ``probe_<count>``."""
+    return measure in FRACTION_MEASURES or (measure.startswith("probe_") and measure[6:].isdigit())
 DEFAULT_LABEL_COUNTS: tuple[int | None, ...] = (10, 100, None)
 
 
@@ -335,7 +340,7 @@ def check_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
         if not math.isfinite(value):
             raise ValueError(f"Metric {key!r} is {value}: not finite.")
         measure = key.rsplit(".", 1)[1]
-        if measure in FRACTION_MEASURES and not 0.0 <= value <= 1.0:
+        if is_fraction(measure) and not 0.0 <= value <= 1.0:
             raise ValueError(
                 f"Metric {key!r} = {value} is an accuracy and must be a fraction in [0, 1] "
                 "(did you pass a percentage?)."
@@ -448,7 +453,7 @@ def metrics_table(
     def cell(measure: str, value: float | None) -> str:
         if value is None:
             return "-"
-        if percent and measure in FRACTION_MEASURES:
+        if percent and is_fraction(measure):
             return f"{100 * value:.1f}%"
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 

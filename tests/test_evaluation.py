@@ -170,3 +170,11 @@ def test_leaderboard_collects_methods_across_notebooks_in_order():
     assert list(board) == ["random_init", "siamese", "pixels"]
     assert board["siamese"] == {"notebook": "05_siamese", "probe_10": 0.9, "train_seconds": 60.0}
     assert board["pixels"]["notebook"] == "20_compare" and board["pixels"]["probe_10"] == 0.71
+
+
+def test_any_probe_count_is_an_accuracy():
+    assert evaluation.is_fraction("probe_1000") and evaluation.is_fraction("knn")
+    assert not evaluation.is_fraction("psnr") and not evaluation.is_fraction("probe_best")
+    with pytest.raises(ValueError, match="percentage"):
+        evaluation.check_metrics({"supervised.probe_1000": 97.9})
+    assert "97.9%" in evaluation.metrics_table({"supervised.probe_1000": 0.979})
