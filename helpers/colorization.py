@@ -330,6 +330,20 @@ def rebalancing_weights(bins: ABBins, mix: float = 0.5, sigma: float = 5.0) -> n
     return (weights / np.sum(probabilities * weights)).astype("float32")
 
 
+def rebalanced_prior(bins: ABBins, mix: float = 0.5, sigma: float = 5.0) -> np.ndarray:
+    """The distribution a rebalanced model predicts when the image tells it nothing.
+
+    Introduced in notebook 04. Minimizing the weighted cross-entropy
+    ``sum_q p_q w_q (-log r_q)`` over distributions ``r`` gives ``r ∝ p * w``:
+    rebalancing shifts the predicted distribution towards rare (saturated)
+    colours. Its mean is not grey but a tint (for CIFAR-10 a yellowish one),
+    which is what an undertrained model's temperature-1 annealed mean drifts
+    towards: a colourful-looking but uninformative prediction.
+    """
+    prior = bins.probabilities * rebalancing_weights(bins, mix=mix, sigma=sigma)
+    return (prior / prior.sum()).astype("float64")
+
+
 # --------------------------------------------------------------------------- colourfulness
 
 
@@ -356,3 +370,22 @@ def colourfulness_ratio(predicted_ab: np.ndarray, true_ab: np.ndarray) -> float:
     if reference == 0:
         raise ValueError("The ground truth has no colour at all (chroma 0): the ratio is undefined.")
     return colourfulness(predicted_ab) / reference
+
+
+def colour_metrics(method: str, predicted_ab: np.ndarray, true_ab: np.ndarray) -> dict[str, float]:
+    """``{"<method>.ab_mse": ..., "<method>.colourfulness": ...}`` of one prediction.
+
+    Introduced in notebook 04. ``ab_mse`` is the mean squared ab error per
+    channel (Lab units squared); ``colourfulness`` the ``colourfulness_ratio``.
+    """
+    if not method or method != method.strip():
+        raise ValueError(f"method must be a non-empty name without surrounding spaces, got {method!r}.")
+    predicted_ab, true_ab = _check_ab(predicted_ab, "predicted ab"), _check_ab(true_ab, "true ab")
+    if predicted_ab.shape != true_ab.shape:
+        raise ValueError(
+            f"Predicted and true ab must have the same shape, got {predicted_ab.shape} and {true_ab.shape}."
+        )
+    return {
+        f"{method}.ab_mse": float(np.mean((predicted_ab - true_ab) ** 2)),
+        f"{method}.colourfulness": colourfulness_ratio(predicted_ab, true_ab),
+    }

@@ -196,3 +196,78 @@ def test_colourfulness_ratio_rejects_bad_input():
         colorization.colourfulness_ratio(np.ones((3, 2)), np.ones((2, 2)))
     with pytest.raises(ValueError):
         colorization.colourfulness(np.ones((3, 3)))
+
+
+# --------------------------------------------------------------------------- temperature and the rebalanced prior
+
+
+def test_annealing_raises_the_probabilities_to_the_power_one_over_temperature():
+    bins = _bins()
+    probabilities = np.random.default_rng(3).dirichlet(np.ones(bins.num_bins), size=(2, 3))
+    for temperature in (2.0, 1.0, 0.38, 0.1):
+        sharpened = probabilities ** (1 / temperature)
+        sharpened /= sharpened.sum(axis=-1, keepdims=True)
+        np.testing.assert_allclose(colorization.anneal(probabilities, temperature), sharpened, rtol=1e-6)
+        np.testing.assert_allclose(
+            colorization.annealed_mean(probabilities, bins, temperature), sharpened @ bins.centers, atol=1e-3
+        )
+
+
+def test_annealed_mean_gets_more_colourful_as_temperature_falls_between_competing_colours():
+    # a pixel torn between red and blue: the mean is a dull purple, the annealed mean moves to red
+    ab = np.array([[60.0, 40.0]] * 6 + [[20.0, -60.0]] * 4)
+    bins = colorization.fit_ab_bins(ab)
+    red = int(np.argmax(bins.counts))
+    probabilities = np.where(np.arange(bins.num_bins) == red, 0.6, 0.4)
+    chroma = [
+        colorization.colourfulness(colorization.annealed_mean(probabilities, bins, temperature)[None])
+        for temperature in (1.0, 0.77, 0.58, 0.38, 0.14, 0.05)
+    ]
+    assert np.all(np.diff(chroma) > 0), chroma
+    assert chroma[-1] == pytest.approx(np.hypot(*bins.centers[red]), rel=1e-3)
+
+
+def test_rebalanced_prior_minimizes_the_weighted_cross_entropy():
+    bins = _bins()
+    weights = colorization.rebalancing_weights(bins)
+    prior = colorization.rebalanced_prior(bins)
+    assert prior.shape == (bins.num_bins,)
+    np.testing.assert_allclose(prior.sum(), 1.0)
+    np.testing.assert_allclose(prior, bins.probabilities * weights / np.sum(bins.probabilities * weights), rtol=1e-5)
+
+    def loss(r):
+        return -np.sum(bins.probabilities * weights * np.log(r))
+
+    generator = np.random.default_rng(0)
+    for _ in range(20):
+        other = prior * np.exp(0.3 * generator.standard_normal(bins.num_bins))
+        assert loss(prior) < loss(other / other.sum())
+    # without rebalancing (lambda = 1) the prior is the empirical distribution
+    np.testing.assert_allclose(colorization.rebalanced_prior(bins, mix=1.0), bins.probabilities, rtol=1e-5)
+
+
+def test_rebalanced_prior_of_mostly_grey_data_is_a_tint_that_annealing_removes():
+    # many grey pixels, a few saturated yellow ones: rebalancing lifts the yellow bins, so the
+    # temperature-1 mean of the prior is a yellow tint, while annealing returns to the grey mode.
+    # This is why a broad (undertrained) rebalanced model can look *more* colourful at T = 1
+    # than at T = 0.38: the colour is a uniform tint, not a prediction.
+    ab = np.array([[1.0, 1.0]] * 900 + [[5.0, 45.0]] * 50 + [[15.0, 65.0]] * 50)
+    bins = colorization.fit_ab_bins(ab)
+    prior = colorization.rebalanced_prior(bins, mix=0.5)
+    plain = colorization.colourfulness(colorization.annealed_mean(bins.probabilities, bins, 1.0)[None])
+    tint = colorization.colourfulness(colorization.annealed_mean(prior, bins, 1.0)[None])
+    annealed = colorization.colourfulness(colorization.annealed_mean(prior, bins, 0.38)[None])
+    assert tint > 1.5 * plain  # rebalancing pulls the mean towards the rare yellow
+    assert annealed < 0.5 * tint  # annealing goes back towards the grey mode
+
+
+def test_colour_metrics_keys_and_values():
+    true_ab = np.array([[3.0, 4.0], [0.0, 10.0]])
+    metrics = colorization.colour_metrics("distribution_T0.38", 0.5 * true_ab, true_ab)
+    assert set(metrics) == {"distribution_T0.38.ab_mse", "distribution_T0.38.colourfulness"}
+    assert metrics["distribution_T0.38.colourfulness"] == pytest.approx(0.5)
+    assert metrics["distribution_T0.38.ab_mse"] == pytest.approx(np.mean((0.5 * true_ab) ** 2))
+    with pytest.raises(ValueError):
+        colorization.colour_metrics("", true_ab, true_ab)
+    with pytest.raises(ValueError):
+        colorization.colour_metrics("x", true_ab[:1], true_ab)
