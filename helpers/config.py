@@ -176,8 +176,23 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
 
 
 def _directory(variable: str, default: Path) -> Path:
+    """The folder named by environment ``variable`` (absolute or ``~``), else ``default``.
+
+    A relative path is refused: notebooks run with ``notebooks/`` as their working
+    directory and the tests with the repository root, so ``../shared/data`` would
+    name a different folder in each and a dataset would silently go missing.
+    """
     value = os.environ.get(variable, "").strip()
-    return Path(value).expanduser().resolve() if value else default
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        raise ValueError(
+            f"{variable}={value!r} is a relative path. Notebooks run inside notebooks/ and the "
+            f"tests in the repository root, so it would point to different folders. Give an "
+            f'absolute path, for example: export {variable}="$(realpath {value})"'
+        )
+    return path.resolve()
 
 
 def data_dir() -> Path:

@@ -87,6 +87,24 @@ def test_paths_can_be_moved_by_environment_variables(monkeypatch, tmp_path):
     assert config.results_dir("full") == tmp_path / "r" / "full"
 
 
+@pytest.mark.parametrize(
+    "variable, reader",
+    [("COURSE_DATA_DIR", lambda: config.data_dir()), ("COURSE_RESULTS_DIR", lambda: config.results_dir()),
+     ("COURSE_CHECKPOINT_DIR", lambda: config.checkpoint_dir()), ("COURSE_BUILD_DIR", lambda: config.build_dir())],
+)
+def test_relative_directory_variables_are_refused_with_the_fix(monkeypatch, variable, reader):
+    monkeypatch.setenv(variable, "../shared/data")
+    with pytest.raises(ValueError, match="relative path") as error:
+        reader()
+    assert variable in str(error.value) and "realpath ../shared/data" in str(error.value)
+
+
+def test_home_relative_directory_variables_are_expanded(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("COURSE_DATA_DIR", "~/course-data")
+    assert config.data_dir() == tmp_path.resolve() / "course-data"
+
+
 def test_describe_environment_mentions_profile_and_backend(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     line = config.describe_environment()
