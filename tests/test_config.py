@@ -89,8 +89,8 @@ def test_paths_can_be_moved_by_environment_variables(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize(
     "variable, reader",
-    [("COURSE_DATA_DIR", lambda: config.data_dir()), ("COURSE_RESULTS_DIR", lambda: config.results_dir()),
-     ("COURSE_CHECKPOINT_DIR", lambda: config.checkpoint_dir()), ("COURSE_BUILD_DIR", lambda: config.build_dir())],
+    [("COURSE_DATA_DIR", config.data_dir), ("COURSE_RESULTS_DIR", config.results_dir),
+     ("COURSE_CHECKPOINT_DIR", config.checkpoint_dir), ("COURSE_BUILD_DIR", config.build_dir)],
 )
 def test_relative_directory_variables_are_refused_with_the_fix(monkeypatch, variable, reader):
     monkeypatch.setenv(variable, "../shared/data")
