@@ -146,6 +146,7 @@ def train_autoencoder(
     level: float = 0.0,
     seed: int = 0,
     verbose: int = 0,
+    checks_per_epoch: int = 1,
 ) -> dict[str, list[float]]:
     """Fit a compiled autoencoder to rebuild *clean* images from (optionally) corrupted ones.
 
@@ -153,24 +154,38 @@ def train_autoencoder(
     (``noise="gaussian"`` or ``"masking"`` at ``level``). Each epoch draws fresh
     noise for the training images (seed ``seed + epoch``); the validation
     inputs are corrupted once with a fixed seed, so validation losses of one
-    run are comparable across epochs. Returns the history as a dict of lists
-    with ``train_seconds`` added as a one-element list.
+    run are comparable across epochs. ``checks_per_epoch`` splits every epoch
+    into that many equal parts in a fresh random order and measures the
+    validation loss after each, so even a one-epoch run has a loss curve.
+    Returns the history as a dict of lists (one entry per check) with
+    ``train_seconds`` added as a one-element list.
     """
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}.")
     if len(x_train) == 0 or len(x_val) == 0:
         raise ValueError("train_autoencoder needs non-empty training and validation images.")
+    if not isinstance(checks_per_epoch, (int, np.integer)) or not 1 <= checks_per_epoch <= len(x_train):
+        raise ValueError(
+            f"checks_per_epoch must be an integer from 1 to the number of training images "
+            f"({len(x_train)}), got {checks_per_epoch!r}."
+        )
     validation_inputs = corrupt(x_val, noise, level, seed=seed + 10_000)
     history: dict[str, list[float]] = {}
     started = time.time()
     for epoch in range(num_epochs):
         inputs = x_train if noise == "none" else corrupt(x_train, noise, level, seed=seed + epoch)
-        result = autoencoder.fit(
-            inputs, x_train, validation_data=(validation_inputs, x_val),
-            batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch, shuffle=True, verbose=verbose,
-        )
-        for key, values in result.history.items():
-            history.setdefault(key, []).extend(float(value) for value in values)
+        if checks_per_epoch == 1:
+            parts = [(inputs, x_train)]
+        else:
+            order = np.random.default_rng(seed + epoch).permutation(len(x_train))
+            parts = [(inputs[part], x_train[part]) for part in np.array_split(order, checks_per_epoch)]
+        for part_inputs, part_targets in parts:
+            result = autoencoder.fit(
+                part_inputs, part_targets, validation_data=(validation_inputs, x_val),
+                batch_size=batch_size, epochs=1, shuffle=True, verbose=verbose,
+            )
+            for key, values in result.history.items():
+                history.setdefault(key, []).extend(float(value) for value in values)
     history["train_seconds"] = [time.time() - started]
     return history
 

@@ -55,16 +55,24 @@ def image_grid(
 
 
 def plot_history(
-    history: Any, metrics: Sequence[str] | None = None, title: str | None = None
+    history: Any,
+    metrics: Sequence[str] | None = None,
+    title: str | None = None,
+    points_per_epoch: int = 1,
 ) -> plt.Figure:
     """Training curves from a Keras ``History`` (or its ``.history`` dict).
 
     Introduced in notebook 00. Each metric gets a panel; ``val_<metric>`` is
-    drawn on the same panel when present.
+    drawn on the same panel when present. With ``points_per_epoch`` above 1
+    (a history measured several times per epoch, as
+    ``autoencoders.train_autoencoder(..., checks_per_epoch=...)`` makes) the
+    x-axis counts fractions of an epoch.
     """
     values: Mapping[str, Sequence[float]] = getattr(history, "history", history)
     if not isinstance(values, Mapping) or not values:
         raise ValueError("plot_history needs a Keras History or a non-empty dict of metric lists.")
+    if not isinstance(points_per_epoch, (int, np.integer)) or points_per_epoch < 1:
+        raise ValueError(f"points_per_epoch must be a positive integer, got {points_per_epoch!r}.")
     if metrics is None:
         metrics = [name for name in values if not name.startswith("val_")]
     missing = [name for name in metrics if name not in values]
@@ -72,7 +80,7 @@ def plot_history(
         raise ValueError(f"History has no metric {missing}; it has {sorted(values)}.")
     figure, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
     for axis, name in zip(axes[0], metrics, strict=True):
-        epochs = np.arange(1, len(values[name]) + 1)
+        epochs = np.arange(1, len(values[name]) + 1) / points_per_epoch
         axis.plot(epochs, values[name], marker="o", label="train")
         if f"val_{name}" in values:
             axis.plot(epochs, values[f"val_{name}"], marker="o", label="validation")

@@ -105,3 +105,11 @@ def test_train_autoencoder_lowers_the_loss_and_reports_time():
     assert history["train_seconds"][0] > 0
     with pytest.raises(ValueError):
         autoencoders.train_autoencoder(model, images, images, num_epochs=0)
+    # checks_per_epoch: the validation loss is measured after each part of an epoch
+    checked = autoencoders.train_autoencoder(
+        model, images[:64], images[64:], num_epochs=2, batch_size=16, checks_per_epoch=4
+    )
+    assert len(checked["loss"]) == len(checked["val_loss"]) == 8
+    for bad in (0, 65, 1.5):
+        with pytest.raises(ValueError, match="checks_per_epoch"):
+            autoencoders.train_autoencoder(model, images[:64], images[64:], num_epochs=1, checks_per_epoch=bad)

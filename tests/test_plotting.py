@@ -22,6 +22,10 @@ def test_plot_history_draws_validation_beside_training():
     assert len(figure.axes) == 1 and len(figure.axes[0].lines) == 2
     with pytest.raises(ValueError, match="no metric"):
         plotting.plot_history({"loss": [1]}, metrics=["accuracy"])
+    quarters = plotting.plot_history({"loss": [4, 3, 2, 1]}, points_per_epoch=4)
+    assert list(quarters.axes[0].lines[0].get_xdata()) == [0.25, 0.5, 0.75, 1.0]
+    with pytest.raises(ValueError, match="points_per_epoch"):
+        plotting.plot_history({"loss": [1]}, points_per_epoch=0)
 
 
 def test_embedding_scatter_with_pca_and_tsne():
