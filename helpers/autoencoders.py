@@ -155,7 +155,7 @@ def train_autoencoder(
     noise for the training images (seed ``seed + epoch``); the validation
     inputs are corrupted once with a fixed seed, so validation losses of one
     run are comparable across epochs. ``checks_per_epoch`` splits every epoch
-    into that many equal parts in a fresh random order and measures the
+    into that many parts of (nearly) equal size, in a fresh random order, and measures the
     validation loss after each, so even a one-epoch run has a loss curve.
     Returns the history as a dict of lists (one entry per check) with
     ``train_seconds`` added as a one-element list.

@@ -113,3 +113,40 @@ def test_train_autoencoder_lowers_the_loss_and_reports_time():
     for bad in (0, 65, 1.5):
         with pytest.raises(ValueError, match="checks_per_epoch"):
             autoencoders.train_autoencoder(model, images[:64], images[64:], num_epochs=1, checks_per_epoch=bad)
+
+
+class _RecordingModel:
+    """Stands in for a compiled autoencoder: records what each ``fit`` call was given."""
+
+    def __init__(self):
+        self.calls = []
+
+    def fit(self, inputs, targets, validation_data, batch_size, epochs, shuffle, verbose):
+        self.calls.append((np.array(inputs), np.array(targets)))
+        history = type("History", (), {})()
+        history.history = {"loss": [float(len(self.calls))], "val_loss": [float(len(self.calls))]}
+        return history
+
+
+def test_checks_per_epoch_shows_every_image_once_per_epoch_with_matching_targets():
+    generator = np.random.default_rng(1)
+    images = generator.uniform(0.05, 1.0, (30, 28, 28, 1)).astype("float32")
+    images[:, 0, 0, 0] = np.arange(30) / 100  # tag each image by its index (values stay in [0, 1])
+    model = _RecordingModel()
+    history = autoencoders.train_autoencoder(
+        model, images, images[:4], num_epochs=2, checks_per_epoch=3, noise="masking", level=0.5, seed=7
+    )
+    assert len(model.calls) == 6 and history["val_loss"] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    for epoch in range(2):
+        parts = model.calls[3 * epoch : 3 * epoch + 3]
+        assert [len(targets) for _, targets in parts] == [10, 10, 10]
+        seen = np.concatenate([targets[:, 0, 0, 0] for _, targets in parts])
+        assert sorted(np.rint(seen * 100).astype(int).tolist()) == list(range(30))  # each clean image once per epoch
+        for inputs, targets in parts:
+            # masking only zeroes pixels: each input is its own target's corrupted copy
+            assert np.all((inputs == 0) | (inputs == targets))
+            assert np.mean(inputs == 0) > 0.3
+    # a fresh order each epoch
+    first = np.concatenate([t[:, 0, 0, 0] for _, t in model.calls[:3]])
+    second = np.concatenate([t[:, 0, 0, 0] for _, t in model.calls[3:]])
+    assert not np.array_equal(first, second)
