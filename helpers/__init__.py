@@ -2,19 +2,17 @@
 
 Modules (import the ones a notebook needs, e.g. ``from helpers import config, data``):
 
-* ``config``: run profiles (``COURSE_PROFILE``), seeds and paths
+* ``config``: run profiles (``COURSE_PROFILE``), seeds (``COURSE_SEED``) and paths
 * ``data``: offline-capable dataset loaders and few-label subsets
+* ``evaluation``: the one evaluation protocol (shared split, validation-chosen probe, random
+  twins, recorded rows, asserted outcomes)
 * ``models``: the course's standard conv encoder and feature extraction
-* ``evaluation``: linear probe, kNN, retrieval, baselines, recorded results
 * ``plotting``: image grids, training curves, embeddings, probe curves
-* ``checkpoints``: ``train_or_load``
+* ``checkpoints``: ``train_or_load`` and exported encoders
 * ``losses`` and ``pretext``: the losses and pretext-task transforms of the notebooks
+
+The instructors' tooling (benchmark, slides, handouts, student copies) is the separate package
+``course`` (``python -m course --help``); notebooks never import it.
 """
 
-import os as _os
-
-# Quiet TensorFlow's start-up chatter and pick the backend before Keras is imported.
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"

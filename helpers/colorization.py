@@ -28,8 +28,6 @@ import numpy as np
 
 #: The ab channels of sRGB colours lie within about [-110, 110].
 AB_RANGE = 110.0
-#: Lightness L of CIE Lab lies in [0, 100].
-L_RANGE = 100.0
 
 
 # --------------------------------------------------------------------------- colour spaces

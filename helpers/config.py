@@ -33,7 +33,7 @@ import os
 import platform
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ PROFILES: tuple[str, ...] = ("smoke", "class", "full")
 DEFAULT_PROFILE = "class"
 PROFILE_VARIABLE = "COURSE_PROFILE"
 DEFAULT_SEED = 42
+SEED_VARIABLE = "COURSE_SEED"
 
 #: When this module was first imported: the start of a notebook's kernel, used
 #: by ``helpers.evaluation.record`` for the notebook's wall time.
@@ -156,6 +157,24 @@ def profile_settings(
 # --------------------------------------------------------------------------- seeds
 
 
+def seed() -> int:
+    """The notebook's seed: ``COURSE_SEED`` if set, else 42.
+
+    Introduced in notebook 00. ``python -m course margins`` runs every notebook under several
+    seeds this way, to size the margins of the asserted outcomes.
+    """
+    value = os.environ.get(SEED_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_SEED
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{SEED_VARIABLE}={value!r} is not an integer; for example: export {SEED_VARIABLE}=1") from None
+    if number < 0:
+        raise ValueError(f"{SEED_VARIABLE} must be a non-negative integer, got {number}.")
+    return number
+
+
 def set_seed(seed: int = DEFAULT_SEED) -> int:
     """Seed Python, NumPy and Keras (and so TensorFlow) in one call; returns the seed.
 
@@ -220,6 +239,43 @@ def build_dir() -> Path:
 def notebooks_dir() -> Path:
     """The course notebooks, in teaching order by file name."""
     return REPOSITORY_ROOT / "notebooks"
+
+
+def notebook_paths(only: Sequence[str] | None = None) -> list[Path]:
+    """Course notebooks in teaching order; ``only`` filters by name prefix (``05``) or name.
+
+    Raises:
+        ValueError: a name in ``only`` matches no notebook.
+    """
+    notebooks = sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))
+    if not only:
+        return notebooks
+    selected = []
+    for wanted in only:
+        wanted = wanted.removesuffix(".ipynb")
+        matches = [path for path in notebooks if path.stem == wanted or path.stem.startswith(f"{wanted}_")]
+        if not matches:
+            names = ", ".join(path.stem for path in notebooks)
+            raise ValueError(f"No notebook matches {wanted!r}. Notebooks: {names}.")
+        selected.extend(match for match in matches if match not in selected)
+    return sorted(selected)
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write a file through a temporary file beside it and a rename: never half-written.
+
+    Introduced in notebook 00 (results); the tooling writes notebooks and reports this way.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        if isinstance(content, bytes):
+            temporary.write_bytes(content)
+        else:
+            temporary.write_text(content, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- environment

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -303,6 +303,12 @@ def load_dataset(
     )
 
 
+def is_sample_source(name: str, source: str) -> bool:
+    """Whether ``source`` (a ``LAST_SOURCE`` value) is the embedded offline sample of ``name``."""
+    check_name(name)
+    return source == _SAMPLES[name][1]
+
+
 def has_labels(dataset: DatasetArrays) -> bool:
     """Whether a loaded dataset carries class labels (the CIFAR-10 fallback does not)."""
     return dataset[0][1] is not None
@@ -451,15 +457,9 @@ def download(names: Sequence[str], data_dir: str | Path | None = None) -> list[P
                 "(and COURSE_OFFLINE unset)?"
             )
         (x_train, y_train), (x_test, y_test) = arrays
-        with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz", delete=False) as handle:
-            temporary = Path(handle.name)
-        try:
-            np.savez_compressed(
-                temporary, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test
-            )
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        config.write_atomically(target, buffer.getvalue())
         print(f"{name}: saved {len(x_train):,} + {len(x_test):,} images to {target}")
         written.append(target)
     return written

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers import evaluation
+
 __all__ = ["normalize_rows", "embedding_std", "alignment", "uniformity", "collapse_report"]
 
 
@@ -35,13 +37,11 @@ def _as_matrix(embeddings: np.ndarray, what: str, minimum_rows: int = 1) -> np.n
 
 
 def normalize_rows(embeddings: np.ndarray) -> np.ndarray:
-    """Each row divided by its L2 norm (zero rows stay zero).
+    """Each row divided by its L2 norm (zero rows stay zero), after checking the array.
 
-    Introduced in notebook 08.
+    Introduced in notebook 08; the arithmetic is ``helpers.evaluation.normalize_rows``.
     """
-    embeddings = _as_matrix(embeddings, "embeddings")
-    norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
-    return embeddings / np.maximum(norms, 1e-12)
+    return evaluation.normalize_rows(_as_matrix(embeddings, "embeddings"))
 
 
 def embedding_std(embeddings: np.ndarray) -> np.ndarray:

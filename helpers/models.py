@@ -83,23 +83,34 @@ def extract_features(
     return features
 
 
-def feature_model(encoder: keras.Model, layer_name: str, pool_to: int | None = None) -> keras.Model:
-    """A model from the encoder's input to one named layer's output.
+def feature_model(
+    encoder: keras.Model, layer_name: str | None = None, pooling: str | int | None = None
+) -> keras.Model:
+    """A model from the encoder's input to one named layer's output, optionally pooled.
 
-    Introduced in notebook 07. ``pool_to`` average-pools a feature map down to
-    ``pool_to x pool_to`` cells first, to keep probes of early blocks small.
+    Introduced in notebook 07 (layer-wise probes); ``helpers.evaluation`` probes every row
+    through it. ``layer_name=None`` takes the encoder's output. ``pooling`` applies to a feature
+    map ``(h, w, c)``: ``None`` keeps it (flatten it for a probe), ``"global"`` averages it to
+    ``c`` numbers, an integer ``g`` average-pools it down to about ``g x g`` cells.
     """
-    try:
-        layer = encoder.get_layer(layer_name)
-    except ValueError:
-        names = [layer.name for layer in encoder.layers]
-        raise ValueError(f"The encoder has no layer {layer_name!r}; its layers are {names}.") from None
-    output = layer.output
-    if pool_to is not None and len(output.shape) == 4:
-        height = output.shape[1]
-        if height > pool_to:
-            pool = max(height // pool_to, 1)
-            output = layers.AveragePooling2D(pool, name=f"{layer_name}_pooled")(output)
+    if layer_name is None:
+        output = encoder.output
+        layer_name = "output"
+    else:
+        try:
+            output = encoder.get_layer(layer_name).output
+        except ValueError:
+            names = [layer.name for layer in encoder.layers]
+            raise ValueError(f"The encoder has no layer {layer_name!r}; its layers are {names}.") from None
+    if pooling is not None and len(output.shape) == 4:
+        if pooling == "global":
+            output = layers.GlobalAveragePooling2D(name=f"{layer_name}_global_pool")(output)
+        elif isinstance(pooling, (int, np.integer)) and not isinstance(pooling, bool) and pooling > 0:
+            height = output.shape[1]
+            if height > pooling:
+                output = layers.AveragePooling2D(max(height // int(pooling), 1), name=f"{layer_name}_pooled")(output)
+        else:
+            raise ValueError(f"pooling must be None, 'global' or a positive grid size, got {pooling!r}.")
     return keras.Model(encoder.input, output, name=f"{encoder.name}_{layer_name}")
 
 

@@ -154,30 +154,41 @@ def plot_probe_curves(
     results: Mapping[str, Mapping[str, float]],
     title: str = "Linear probe accuracy vs. labels per class",
     all_labels_position: float | None = None,
+    line_styles: Mapping[str, str] | None = None,
+    axis: plt.Axes | None = None,
 ) -> plt.Figure:
     """Probe accuracy against labels per class, one line per method (log x-axis).
 
     Introduced in notebook 00. ``results`` maps a method to its metrics with
     keys ``probe_10``, ``probe_100``, ``probe_1000`` ... and ``probe_all``;
     ``probe_all`` is drawn at ``all_labels_position`` (default: 10x the largest count).
+    Where a ``probe_<n>_std`` is given, an error bar shows the spread over label draws.
+    ``line_styles`` maps a method to a matplotlib line style (``"--"`` for reference lines).
     """
     if not results:
         raise ValueError("plot_probe_curves needs at least one method.")
     counts = sorted(
-        {int(key.split("_")[1]) for row in results.values() for key in row if key.startswith("probe_") and key != "probe_all"}
+        {int(key.split("_")[1]) for row in results.values() for key in row
+         if key.startswith("probe_") and key[6:].isdigit()}
     )
     position_all = all_labels_position or (10 * counts[-1] if counts else 1000)
-    figure, axis = plt.subplots(figsize=(6.4, 4.2))
+    if axis is None:
+        figure, axis = plt.subplots(figsize=(6.4, 4.2))
+    else:
+        figure = axis.figure
     for method, row in results.items():
-        xs, ys = [], []
+        xs, ys, errors = [], [], []
         for count in counts:
             if f"probe_{count}" in row:
                 xs.append(count)
                 ys.append(100 * row[f"probe_{count}"])
+                errors.append(100 * row.get(f"probe_{count}_std", 0.0))
         if "probe_all" in row:
             xs.append(position_all)
             ys.append(100 * row["probe_all"])
-        axis.plot(xs, ys, marker="o", label=method)
+            errors.append(0.0)
+        style = (line_styles or {}).get(method, "-")
+        axis.errorbar(xs, ys, yerr=errors if any(errors) else None, marker="o", linestyle=style, capsize=3, label=method)
     ticks = counts + [position_all]
     axis.set_xscale("log")
     axis.set_xticks(ticks)
@@ -194,8 +205,10 @@ def plot_probe_curves(
 
 def group_metrics(metrics: Mapping[str, float]) -> dict[str, dict[str, float]]:
     """``{"a.probe_10": x}`` -> ``{"a": {"probe_10": x}}``, for ``plot_probe_curves``."""
+    from helpers.evaluation import split_key
+
     grouped: dict[str, dict[str, float]] = {}
     for key, value in metrics.items():
-        method, measure = key.rsplit(".", 1)
+        method, measure = split_key(key)
         grouped.setdefault(method, {})[measure] = value
     return grouped

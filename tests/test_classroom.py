@@ -1,4 +1,8 @@
-"""Classroom kit: tidy notebooks, offline slides opened in a real browser, handouts, student copies."""
+"""Classroom kit: tidy notebooks, offline slides opened in a real browser, handouts, student copies.
+
+Nothing here may lose a user's work: tidy writes atomically and keeps author-set slide types,
+student copies that were edited are kept, handouts reuse fresh executed copies.
+"""
 
 import os
 import re
@@ -9,7 +13,9 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from helpers import benchmark, classroom, config
+from conftest import missing_tools
+from course import classroom
+from helpers import config
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,15 +54,47 @@ def test_tidy_strips_outputs_and_adds_slide_metadata():
     assert all("slide_type" in cell.metadata["slideshow"] for cell in tidy.cells)
 
 
+def test_tidy_keeps_the_slide_types_an_author_set():
+    notebook = small_notebook()
+    notebook.cells[1].metadata["slideshow"] = {"slide_type": "skip"}
+    notebook.cells[3].metadata["slideshow"] = {"slide_type": "slide", "author": True}
+    notebook.cells[5].metadata["slideshow"] = {"slide_type": "subslide"}  # a stale computed type
+    tidy = classroom.tidy_notebook(notebook)
+    assert tidy.cells[1].metadata["slideshow"] == {"slide_type": "skip"}
+    assert tidy.cells[3].metadata["slideshow"] == {"slide_type": "slide", "author": True}
+    assert tidy.cells[5].metadata["slideshow"] == {"slide_type": classroom.slide_types(notebook)[5]}
+
+
+def test_tidy_writes_atomically_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(small_notebook(), path)
+    original = path.read_text()
+    assert classroom.tidy([path]) == [path]
+    assert "outputs\": [\n      {" not in path.read_text() and list(tmp_path.iterdir()) == [path]
+    assert classroom.tidy([path]) == [], "a tidy notebook stays as it is"
+    # a crash while writing leaves the notebook as it was
+    nbformat.write(nbformat.reads(original, as_version=4), path)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(config.Path, "write_text", crash)
+    with pytest.raises(OSError, match="disk full"):
+        classroom.tidy([path])
+    monkeypatch.undo()
+    assert path.read_text() == original and list(tmp_path.iterdir()) == [path]
+
+
 def test_every_course_notebook_is_tidy():
-    untidy = classroom.tidy(benchmark.list_notebooks(), check=True)
+    untidy = classroom.tidy(config.notebook_paths(), check=True)
     assert not untidy, f"run `python -m helpers.classroom tidy` for: {[p.name for p in untidy]}"
 
 
 def test_student_copies_stub_every_solution(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path))
-    written = classroom.build_student_copies()
-    assert [p.name for p in written] == [p.name for p in benchmark.list_notebooks()]
+    written, kept = classroom.build_student_copies()
+    assert kept == []
+    assert [p.name for p in written] == [p.name for p in config.notebook_paths()]
     for path in written:
         original = nbformat.read(config.notebooks_dir() / path.name, as_version=4)
         student = nbformat.read(path, as_version=4)
@@ -67,6 +105,30 @@ def test_student_copies_stub_every_solution(tmp_path, monkeypatch):
         solution_sources = {c.source for c in solutions}
         assert not any(c.source in solution_sources for c in student.cells), f"{path.name} leaks a solution"
         assert len(student.cells) == len(original.cells)
+
+
+def test_student_copies_that_were_edited_are_kept_unless_forced(tmp_path, monkeypatch, capsys):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nbformat.write(small_notebook(), notebooks / "01_tiny.ipynb")
+    nbformat.write(small_notebook(), notebooks / "02_other.ipynb")
+    monkeypatch.setattr(config, "notebooks_dir", lambda: notebooks)
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    written, kept = classroom.build_student_copies()
+    assert len(written) == 2 and kept == []
+    student = tmp_path / "build" / "student" / "01_tiny.ipynb"
+    edited = student.read_text().replace("pass  # placeholder", "y = x + 1  # my answer")
+    student.write_text(edited)
+    written, kept = classroom.build_student_copies()
+    assert kept == [student] and student.read_text() == edited, "a student's work must never be overwritten"
+    assert "kept" in capsys.readouterr().out
+    assert [p.name for p in written] == ["02_other.ipynb"], "an untouched copy is refreshed"
+    written, kept = classroom.build_student_copies(force=True)
+    assert kept == [] and "my answer" not in student.read_text()
+    # a copy the tool never wrote (no record of it) is kept too
+    (tmp_path / "build" / "student" / classroom.STUDENT_MANIFEST).unlink()
+    student.write_text(edited)
+    assert classroom.build_student_copies()[1] == [student]
 
 
 def test_student_stub_is_valid_python_that_does_nothing():
@@ -95,6 +157,8 @@ def test_handouts_execute_and_link_notebooks_in_course_order(tmp_path, monkeypat
         nbformat.write(notebook, notebooks / f"{name}.ipynb")
     monkeypatch.setattr(config, "notebooks_dir", lambda: notebooks)
     monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
+    if "npm" in missing_tools():
+        pytest.skip("npm is not installed here (apt-get install npm); the handouts need reveal.js and MathJax")
     index = classroom.build_handouts("smoke")
     text = index.read_text()
     assert text.index("01_first.html") < text.index("02_second.html")
@@ -102,16 +166,30 @@ def test_handouts_execute_and_link_notebooks_in_course_order(tmp_path, monkeypat
     assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', page), "handouts must work offline"
     assert "vendor/mathjax/MathJax.js" in page
     assert (tmp_path / "build" / "html" / "vendor" / "reveal.js").is_dir()
+    # a second build reuses the fresh executed copies instead of running the course again
+    from course import benchmark
+
+    monkeypatch.setattr(benchmark, "execute_notebook", lambda *a, **k: pytest.fail("should reuse the executed copy"))
+    classroom.build_handouts("smoke")
+    executed = tmp_path / "build" / "executed" / "smoke" / "01_first.ipynb"
+    calls = []
+    monkeypatch.setattr(benchmark, "execute_notebook", lambda *a, **k: calls.append(a[0].stem) or benchmark.NotebookRun("x", True, 0.0))
+    classroom.build_handouts("smoke", rerun=True)
+    assert sorted(calls) == ["01_first", "02_second"]
+    os.utime(executed, (1, 1))  # older than its notebook: executed again
+    calls.clear()
+    classroom.build_handouts("smoke")
+    assert calls == ["01_first"]
 
 
-def test_slide_deck_renders_offline_in_headless_chromium(tmp_path):
+def test_slide_deck_renders_offline_in_headless_chromium(tmp_path, monkeypatch):
+    missing = missing_tools()
+    if missing:  # in CI conftest has already stopped the run
+        pytest.skip("needs " + ", ".join(f"{tool} ({command})" for tool, command in missing.items()))
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install Debian's chromium package (.ci/run does) for the browser test")
-        pytest.skip("headless Chromium is not installed here (apt-get install chromium); .ci/run installs it")
+    monkeypatch.setenv("COURSE_BUILD_DIR", str(tmp_path / "build"))
     [deck] = classroom.build_slides(only=["00"])
-    notebook = nbformat.read(benchmark.list_notebooks(["00"])[0], as_version=4)
+    notebook = nbformat.read(config.notebook_paths(["00"])[0], as_version=4)
     title = classroom.notebook_title(notebook)
     url = deck.resolve().as_uri()
     dom = subprocess.run(

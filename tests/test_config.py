@@ -109,3 +109,20 @@ def test_describe_environment_mentions_profile_and_backend(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     line = config.describe_environment()
     assert "Keras 3" in line and "profile: smoke" in line and "GPU" in line
+
+
+def test_seed_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("COURSE_SEED", raising=False)
+    assert config.seed() == 42
+    monkeypatch.setenv("COURSE_SEED", "3")
+    assert config.seed() == 3
+    monkeypatch.setenv("COURSE_SEED", "three")
+    with pytest.raises(ValueError, match="not an integer"):
+        config.seed()
+
+
+def test_write_atomically_replaces_whole_files(tmp_path):
+    path = tmp_path / "a.json"
+    config.write_atomically(path, "first")
+    config.write_atomically(path, b"second")
+    assert path.read_text() == "second" and list(tmp_path.iterdir()) == [path]

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import checkpoints, config, models
+from helpers import models
 
 
 def test_standard_encoder_shapes_and_block_names():
@@ -29,7 +29,7 @@ def test_encoder_rejects_bad_arguments(kwargs, message):
 def test_feature_model_and_extract_features():
     encoder = models.build_encoder((28, 28, 1))
     images = np.random.default_rng(0).random((5, 28, 28, 1)).astype("float32")
-    block1 = models.feature_model(encoder, "block1", pool_to=2)
+    block1 = models.feature_model(encoder, "block1", pooling=2)
     assert models.extract_features(block1, images).shape == (5, 2 * 2 * 32)
     assert models.extract_features(encoder, images).shape == (5, 128)
     with pytest.raises(ValueError, match="no layer"):
@@ -42,28 +42,12 @@ def test_classifier_outputs_probabilities():
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch):
-    monkeypatch.setenv("COURSE_CHECKPOINT_DIR", str(tmp_path))
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
-    monkeypatch.delenv("COURSE_RETRAIN", raising=False)
-    config.set_seed(0)
-    model = models.build_encoder((28, 28, 1), embedding_dim=4)
-    calls = []
-
-    def train():
-        calls.append(1)
-        model.get_layer("embedding").bias.assign(np.full(4, 3.0, "float32"))
-        return {"loss": [2.0, 1.0]}
-
-    settings = {"num_epochs": 2}
-    history = checkpoints.train_or_load(model, "tiny", train, settings=settings)
-    assert history["loss"] == [2.0, 1.0] and "train_seconds" in history
-    fresh = models.build_encoder((28, 28, 1), embedding_dim=4)
-    again = checkpoints.train_or_load(fresh, "tiny", lambda: pytest.fail("should load"), settings=settings)
-    assert again["loss"] == [2.0, 1.0] and calls == [1]
-    np.testing.assert_allclose(fresh.get_layer("embedding").bias.numpy(), 3.0)
-    # other settings -> another checkpoint
-    checkpoints.train_or_load(fresh, "tiny", train, settings={"num_epochs": 3})
-    assert calls == [1, 1]
-    with pytest.raises(ValueError):
-        checkpoints.checkpoint_path("a name")
+def test_feature_model_pooling_options():
+    encoder = models.build_encoder((28, 28, 1))
+    assert models.feature_model(encoder, "block2", pooling="global").output.shape[1:] == (64,)
+    assert models.feature_model(encoder, "block2").output.shape[1:] == (7, 7, 64)
+    assert models.feature_model(encoder).output.shape[1:] == (128,)
+    with pytest.raises(ValueError, match="pooling"):
+        models.feature_model(encoder, "block2", pooling="max")
+    with pytest.raises(ValueError, match="no layer"):
+        models.feature_model(encoder, "block9")

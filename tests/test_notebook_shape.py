@@ -37,7 +37,7 @@ def test_notebooks_are_valid_and_stored_without_outputs(notebook):
     path, nb = notebook
     nbformat.validate(nb)
     dirty = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
-    assert not dirty, f"{path.name}: cells {dirty} hold outputs; run `python -m helpers.classroom strip`"
+    assert not dirty, f"{path.name}: cells {dirty} hold outputs; run `python -m course tidy`"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
 
 
@@ -60,6 +60,9 @@ def test_title_and_required_sections(notebook):
     assert all(profile in need for profile in ("smoke", "class", "full")), (
         f"{path.name}: 'What you need' should give the run time per profile (smoke, class, full)"
     )
+    assert "reference machine" in need, (
+        f"{path.name}: give the run times in minutes on the reference machine (python -m course run)"
+    )
 
 
 def test_one_setup_cell_seeds_and_reports_the_environment(notebook):
@@ -78,9 +81,7 @@ def test_exercises_have_solution_cells(notebook):
     assert len(solutions) >= len(exercises), f"{path.name}: every exercise needs a code cell tagged 'solution'"
 
 
-def test_notebook_records_and_asserts_its_outcomes(notebook):
+def test_notebook_records_its_rows(notebook):
     path, nb = notebook
     code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
     assert f'record("{path.stem}"' in code, f"{path.name}: call evaluation.record(\"{path.stem}\", ...)"
-    last_code = [cell.source for cell in nb.cells if cell.cell_type == "code"][-3:]
-    assert any("assert " in source for source in last_code), f"{path.name}: end by asserting the learning outcomes"
