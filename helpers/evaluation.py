@@ -813,13 +813,14 @@ def evaluate_encoder(
 BASELINE_VERSION = 2
 
 
-def baseline_rows(name: str = "mnist", refresh: bool = False) -> list[Row]:
-    """The two reference rows of a dataset: raw pixels and the standard encoder with random weights.
+def baseline_rows(name: str = "mnist", refresh: bool = False, pixels: bool = True) -> list[Row]:
+    """The reference rows of a dataset: raw pixels and the standard encoder with random weights.
 
     Introduced in notebook 00. Measured with the protocol on the shared split, then read from
     ``<results dir>/<profile>/baselines_<name>.json``; the cache is keyed by the split's
     fingerprint (so an embedded sample is never served for the real data), the protocol settings
-    and the encoder's architecture. Reads test data: final report only.
+    and the encoder's architecture. ``pixels=False`` leaves out the pixel row (slow to probe for
+    32x32 colour images). Reads test data: final report only.
     """
     from helpers import checkpoints, models
 
@@ -832,8 +833,9 @@ def baseline_rows(name: str = "mnist", refresh: bool = False) -> list[Row]:
         "settings": PROTOCOL_SETTINGS[split.profile],
         "strengths": list(PROBE_STRENGTHS),
         "architecture": checkpoints.architecture_fingerprint(encoder),
+        "pixels": pixels,
     }
-    path = config.results_dir(split.profile) / f"baselines_{name}.json"
+    path = config.results_dir(split.profile) / f"baselines_{name}{'' if pixels else '_encoder'}.json"
     if path.is_file() and not refresh:
         try:
             stored = json.loads(path.read_text())
@@ -841,15 +843,16 @@ def baseline_rows(name: str = "mnist", refresh: bool = False) -> list[Row]:
                 return [Row(**row) for row in stored["rows"]]
         except (ValueError, TypeError, KeyError):
             pass  # an unreadable cache is measured again
-    pixels = evaluate_representation(
-        "pixels", lambda images: np.asarray(images, dtype="float32").reshape(len(images), -1), split,
-        kind="baseline", layer="pixels",
-    )
-    random_init = evaluate_representation(
+    rows = []
+    if pixels:
+        rows.append(evaluate_representation(
+            "pixels", lambda images: np.asarray(images, dtype="float32").reshape(len(images), -1), split,
+            kind="baseline", layer="pixels",
+        ))
+    rows.append(evaluate_representation(
         "random_init", _feature_function(encoder, None, 512), split, kind="baseline", layer="embedding",
         note="the standard encoder (helpers.models.build_encoder) with random weights",
-    )
-    rows = [pixels, random_init]
+    ))
     path.parent.mkdir(parents=True, exist_ok=True)
     config.write_atomically(path, json.dumps({"key": key, "rows": [asdict(row) for row in rows]}, indent=2))
     return rows
