@@ -434,6 +434,30 @@ def _print_progress(
         print("    " + result.error.replace("\n", "\n    "), flush=True)
 
 
+def times_table(profiles: Sequence[str] = ("smoke", "class")) -> str:
+    """A Markdown table of each notebook's reference minutes per profile, from the last reports.
+
+    For the README's notebook map and each notebook's "What you need": ``python -m course times``.
+    """
+    columns: dict[str, dict[str, float]] = {}
+    sources = []
+    for profile in profiles:
+        path = config.build_dir() / f"benchmark-{profile}.json"
+        if not path.is_file():
+            continue
+        payload = json.loads(path.read_text())
+        factor = payload.get("machine_factor")
+        sources.append(f"{profile}: {payload.get('finished_at', '?')}, machine factor {factor if factor else 'n/a'}")
+        for run in payload["notebooks"]:
+            if run.get("reference_seconds") is not None:
+                columns.setdefault(run["notebook"], {})[profile] = run["reference_seconds"] / 60
+    present = [p for p in profiles if any(p in row for row in columns.values())]
+    lines = ["| notebook | " + " | ".join(f"{p} (reference min)" for p in present) + " |", "|---|" + "---|" * len(present)]
+    for notebook in sorted(columns):
+        lines.append(f"| {notebook} | " + " | ".join(f"{columns[notebook][p]:.1f}" if p in columns[notebook] else "-" for p in present) + " |")
+    return "\n".join(lines) + "\n\nFrom " + "; ".join(sources)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 

@@ -107,6 +107,8 @@ def test_times_are_reported_in_reference_seconds_against_the_budget(tmp_path, co
     markdown = (tmp_path / "build" / "benchmark-smoke.md").read_text()
     assert "2.00x slower than the reference" in markdown and "**Over budget:** 02_slow" in markdown
     assert report(tmp_path)["machine_factor"] == 2.0
+    table = benchmark.times_table()
+    assert "| 01_quick | 0.2 |" in table and "| 02_slow | 1.2 |" in table
 
 
 def test_offline_runs_hide_every_dataset(tmp_path, course_dirs):
