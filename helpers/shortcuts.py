@@ -19,19 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from helpers import checks
+
 NO_MARKER = -1
 
 
-def _check_images(images: np.ndarray, what: str = "images") -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(
-            f"{what} must be a batch of shape (n, height, width, channels), got shape {images.shape}; "
-            "helpers.data.load_splits returns images in this layout."
-        )
-    if len(images) == 0:
-        raise ValueError(f"{what} is empty.")
-    return images
 
 
 def _check_positions(
@@ -148,7 +140,7 @@ def stamp_markers(
     Raises:
         ValueError: shapes that do not match, or an index outside the positions.
     """
-    images = _check_images(images)
+    images = checks.image_batch(images)
     indices = np.asarray(indices).reshape(-1)
     positions = _check_positions(positions, images.shape[1:3], marker_size)
     if len(indices) != len(images):
@@ -185,7 +177,7 @@ def mask_region(images: np.ndarray, region: np.ndarray, value: float = 0.0) -> n
     Introduced in notebook 01: the lecture's remedy, a black square over the
     place where the marker can be, applied to *all* images, train and test.
     """
-    images = _check_images(images)
+    images = checks.image_batch(images)
     region = np.asarray(region)
     if region.dtype != bool or region.shape != images.shape[1:3]:
         raise ValueError(
@@ -207,14 +199,17 @@ def gradient_saliency(model: Any, images: np.ndarray, class_indices: np.ndarray 
     ``class_indices[i]`` (default: the predicted class); the gradient is
     computed with ``tf.GradientTape`` and the largest absolute value over the
     channels is kept. Large values mark pixels whose change moves the score
-    most: where the network "looks".
+    most: where the network "looks". Give it a model that outputs **logits**
+    (Simonyan et al. 2014 use the unnormalized class score): a softmax
+    probability saturates near 1 for a confident prediction, so its gradient
+    nearly vanishes exactly where the network is surest.
 
     Returns:
         ``float32`` maps of shape ``(n, height, width)``.
     """
     import tensorflow as tf
 
-    images = _check_images(images).astype("float32")
+    images = checks.image_batch(images).astype("float32")
     inputs = tf.convert_to_tensor(images)
     with tf.GradientTape() as tape:
         tape.watch(inputs)
@@ -242,6 +237,7 @@ def occlusion_map(
     value: float = 0.0,
     class_indices: np.ndarray | None = None,
     batch_size: int = 512,
+    from_logits: bool = False,
 ) -> np.ndarray:
     """How much the probability of a class drops when a square patch is hidden.
 
@@ -249,21 +245,29 @@ def occlusion_map(
     a grid of step ``stride`` is set to ``value`` in turn; each pixel gets the
     mean drop in the class probability over the patches that cover it. The
     class is ``class_indices[i]`` or, by default, the class predicted on the
-    intact image. The model must output probabilities (a softmax).
+    intact image. The model outputs probabilities (a softmax), or logits with
+    ``from_logits=True`` (a softmax is then applied to them).
 
     Returns:
         ``float32`` maps of shape ``(n, height, width)``; positive where hiding
         the pixel lowers the class probability.
     """
-    images = _check_images(images).astype("float32")
+    images = checks.image_batch(images).astype("float32")
     height, width = images.shape[1:3]
     if not isinstance(patch_size, (int, np.integer)) or not 1 <= patch_size <= min(height, width):
         raise ValueError(f"patch_size must be an integer in 1..{min(height, width)}, got {patch_size!r}.")
     if not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be a positive integer, got {stride!r}.")
-    base = np.asarray(model.predict(images, batch_size=batch_size, verbose=0))
-    if base.ndim != 2:
-        raise ValueError(f"The model must output (n, num_classes) probabilities, got shape {base.shape}.")
+    def probabilities(inputs: np.ndarray) -> np.ndarray:
+        outputs = np.asarray(model.predict(inputs, batch_size=batch_size, verbose=0), dtype="float64")
+        if outputs.ndim != 2:
+            raise ValueError(f"The model must output (n, num_classes) scores, got shape {outputs.shape}.")
+        if not from_logits:
+            return outputs
+        shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+    base = probabilities(images)
     if class_indices is None:
         chosen = np.argmax(base, axis=1)
     else:
@@ -291,8 +295,7 @@ def occlusion_map(
         occluded = np.repeat(chunk, len(patches), axis=0)
         for index, (row, column) in enumerate(patches):
             occluded[index :: len(patches), row : row + patch_size, column : column + patch_size, :] = value
-        probability = np.asarray(model.predict(occluded, batch_size=batch_size, verbose=0))
-        probability = probability.reshape(len(chunk), len(patches), -1)
+        probability = probabilities(occluded).reshape(len(chunk), len(patches), -1)
         classes = chosen[start : start + len(chunk)]
         drop = base_probability[start : start + len(chunk), None] - probability[
             np.arange(len(chunk)), :, classes

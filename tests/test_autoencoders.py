@@ -150,3 +150,107 @@ def test_checks_per_epoch_shows_every_image_once_per_epoch_with_matching_targets
     first = np.concatenate([t[:, 0, 0, 0] for _, t in model.calls[:3]])
     second = np.concatenate([t[:, 0, 0, 0] for _, t in model.calls[3:]])
     assert not np.array_equal(first, second)
+
+
+# --------------------------------------------------------------------------- the skip connection
+
+
+def test_skip_autoencoder_has_the_lecture_code_and_one_shortcut():
+    from helpers import checkpoints, models
+
+    model = autoencoders.build_skip_autoencoder()
+    plain = autoencoders.build_autoencoder(autoencoders.build_conv_encoder(), autoencoders.build_conv_decoder())
+    assert tuple(model.output.shape[1:]) == (28, 28, 1)
+    assert tuple(model.get_layer("code").output.shape[1:]) == (4, 4, 8)
+    # the only change: the output convolution also reads conv1's 16 channels (9 * 16 more weights)
+    assert model.count_params() == plain.count_params() + 9 * 16
+    assert tuple(model.get_layer("skip").output.shape[1:]) == (28, 28, 16 + 16)
+    # probed at "code", the skip model's encoder is the lecture's encoder: the same random twin
+    code_model = models.feature_model(model, "code")
+    assert checkpoints.architecture_fingerprint(code_model) == checkpoints.architecture_fingerprint(
+        autoencoders.build_conv_encoder()
+    )
+
+
+def test_skip_autoencoder_rebuilds_without_its_code():
+    images = np.random.default_rng(2).random((4, 28, 28, 1)).astype("float32")
+    skip = autoencoders.build_skip_autoencoder()
+    plain = autoencoders.build_autoencoder(autoencoders.build_conv_encoder(), autoencoders.build_conv_decoder())
+    for model in (skip, plain):
+        conv3 = next(layer for layer in model._flatten_layers() if layer.name == "conv3")
+        conv3.set_weights([np.zeros_like(weight) for weight in conv3.get_weights()])  # the code is 0 for every image
+    plain_outputs = plain.predict(images, verbose=0)
+    skip_outputs = skip.predict(images, verbose=0)
+    np.testing.assert_allclose(plain_outputs, plain_outputs[:1].repeat(4, axis=0), atol=1e-6)  # nothing gets through
+    assert np.abs(skip_outputs - skip_outputs[:1]).max() > 1e-3  # the shortcut still carries the image
+
+
+# --------------------------------------------------------------------------- budgets and checkpoint keys
+
+
+def _hp(**changes):
+    values = {"pretraining_size": 6_000, "num_epochs": 2, "batch_size": 16, "checks_per_epoch": 2,
+              "learning_rate": 2e-3, "code_size": 128}
+    values.update(changes)
+    return values
+
+
+def test_training_settings_are_the_training_keys_the_seed_and_the_noise():
+    settings = autoencoders.training_settings(_hp(), seed=7)
+    assert settings == {"pretraining_size": 6_000, "num_epochs": 2, "batch_size": 16, "checks_per_epoch": 2,
+                        "learning_rate": 2e-3, "seed": 7, "noise": "none", "level": 0.0}
+    # settings that do not shape the training (notebook 03's noise levels, 02's sweep) are left out
+    assert autoencoders.training_settings(_hp(code_sizes=(32, 128), hidden_units=1_024), seed=7) == settings
+    assert autoencoders.training_settings(_hp(), seed=7, noise="masking", level=0.5)["level"] == 0.5
+    assert autoencoders.training_settings(_hp(), seed=8) != settings
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: autoencoders.training_settings({"num_epochs": 1}, seed=0),
+        lambda: autoencoders.training_settings(_hp(), seed=0, noise="gaussian", level=0.0),
+        lambda: autoencoders.training_steps(0, 16),
+        lambda: autoencoders.training_steps(10, 16, checks_per_epoch=11),
+    ],
+)
+def test_training_helpers_reject_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+@pytest.mark.parametrize("num_images, batch_size, num_epochs, checks", [(6_000, 16, 2, 2), (36_000, 16, 1, 4), (10, 3, 1, 3), (101, 32, 3, 1)])
+def test_training_steps_count_the_batches_of_every_part(num_images, batch_size, num_epochs, checks):
+    parts = np.array_split(np.arange(num_images), checks)
+    expected = num_epochs * sum(math.ceil(len(part) / batch_size) for part in parts)
+    assert autoencoders.training_steps(num_images, batch_size, num_epochs, checks) == expected
+
+
+def test_training_steps_match_the_batches_keras_runs():
+    import keras
+
+    images = np.random.default_rng(3).random((50, 28, 28, 1)).astype("float32")
+    model = autoencoders.build_autoencoder(autoencoders.build_conv_encoder(), autoencoders.build_conv_decoder())
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="binary_crossentropy")
+    autoencoders.train_autoencoder(model, images, images[:8], num_epochs=2, batch_size=16, checks_per_epoch=3)
+    assert int(model.optimizer.iterations.numpy()) == autoencoders.training_steps(50, 16, 2, 3)
+
+
+def test_notebooks_02_and_03_train_their_shared_autoencoder_with_the_same_settings():
+    """Notebook 03 loads notebook 02's autoencoder from its checkpoint only if both tables agree."""
+    import ast
+
+    import nbformat
+
+    from helpers import config
+
+    tables = {}
+    for stem in ("02_autoencoder", "03_denoising_autoencoder"):
+        notebook = nbformat.read(config.notebooks_dir() / f"{stem}.ipynb", as_version=4)
+        source = next(cell.source for cell in notebook.cells if cell.cell_type == "code" and "profile_settings(" in cell.source)
+        call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "profile_settings")
+        tables[stem] = ast.literal_eval(call.args[0])
+    for profile in config.PROFILES:
+        first, second = (tables[stem][profile] for stem in tables)
+        for key in (*autoencoders.TRAINING_KEYS, "code_size"):
+            assert first[key] == second[key], f"profile {profile}: {key} is {first[key]} in 02 but {second[key]} in 03"

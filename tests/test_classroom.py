@@ -87,7 +87,7 @@ def test_tidy_writes_atomically_and_leaves_no_temporary_file(tmp_path, monkeypat
 
 def test_every_course_notebook_is_tidy():
     untidy = classroom.tidy(config.notebook_paths(), check=True)
-    assert not untidy, f"run `python -m helpers.classroom tidy` for: {[p.name for p in untidy]}"
+    assert not untidy, f"run `python -m course tidy` for: {[p.name for p in untidy]}"
 
 
 def test_student_copies_stub_every_solution(tmp_path, monkeypatch):

@@ -264,10 +264,75 @@ def test_rebalanced_prior_of_mostly_grey_data_is_a_tint_that_annealing_removes()
 def test_colour_metrics_keys_and_values():
     true_ab = np.array([[3.0, 4.0], [0.0, 10.0]])
     metrics = colorization.colour_metrics("distribution_T0.38", 0.5 * true_ab, true_ab)
-    assert set(metrics) == {"distribution_T0.38.ab_mse", "distribution_T0.38.colourfulness"}
+    assert set(metrics) == {"distribution_T0.38.ab_mse", "distribution_T0.38.colourfulness", "distribution_T0.38.auc"}
     assert metrics["distribution_T0.38.colourfulness"] == pytest.approx(0.5)
     assert metrics["distribution_T0.38.ab_mse"] == pytest.approx(np.mean((0.5 * true_ab) ** 2))
     with pytest.raises(ValueError):
         colorization.colour_metrics("", true_ab, true_ab)
     with pytest.raises(ValueError):
         colorization.colour_metrics("x", true_ab[:1], true_ab)
+
+
+def test_colour_metrics_with_bins_add_the_rebalanced_auc():
+    true_ab = np.array([[3.0, 4.0], [0.0, 10.0], [60.0, 0.0]])
+    bins = colorization.fit_ab_bins(true_ab)
+    metrics = colorization.colour_metrics("m", true_ab, true_ab, bins=bins)
+    assert metrics["m.auc"] == pytest.approx(1.0) and metrics["m.rebalanced_auc"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- lightness and AuC
+
+
+def test_lightness_equals_the_l_channel_of_scikit_image():
+    images = _random_images(5, (3, 6, 6, 3))
+    np.testing.assert_allclose(colorization.lightness(images), color.rgb2lab(images)[..., :1], atol=1e-3)
+    dark = np.full((1, 1, 3), 0.01)  # the linear branch of both formulas
+    np.testing.assert_allclose(colorization.lightness(dark), color.rgb2lab(dark)[..., :1], atol=1e-3)
+    with pytest.raises(ValueError):
+        colorization.lightness(np.zeros((2, 2, 3), dtype=np.uint8))
+    with pytest.raises(ValueError):
+        colorization.lightness(np.zeros((2, 2, 1)))
+
+
+def _auc_by_brute_force(predicted, true, weights, thresholds):
+    distances = np.sqrt(np.sum((predicted - true) ** 2, axis=-1)).ravel()
+    shares = [np.sum(weights * (distances <= threshold)) / np.sum(weights) for threshold in thresholds]
+    return float(np.mean(shares))
+
+
+def test_ab_accuracy_auc_matches_a_threshold_sweep():
+    generator = np.random.default_rng(7)
+    true = generator.uniform(-60, 60, size=(5, 4, 4, 2))
+    predicted = true + generator.normal(0, 20, size=true.shape)
+    thresholds = np.arange(0, 151)
+    expected = _auc_by_brute_force(predicted, true, np.ones(80), thresholds)
+    assert colorization.ab_accuracy_auc(predicted, true) == pytest.approx(expected, abs=1e-12)
+    bins = colorization.fit_ab_bins(true)
+    codes = colorization.encode_ab(true, bins).ravel()
+    weights = 1.0 / np.bincount(codes)[codes]
+    expected = _auc_by_brute_force(predicted, true, weights, thresholds)
+    assert colorization.ab_accuracy_auc(predicted, true, bins) == pytest.approx(expected, abs=1e-12)
+    coarse = _auc_by_brute_force(predicted, true, np.ones(80), np.arange(0, 101, 5))
+    assert colorization.ab_accuracy_auc(predicted, true, max_distance=100, step=5) == pytest.approx(coarse, abs=1e-12)
+
+
+def test_rebalanced_auc_stops_rewarding_grey():
+    # 98 grey pixels and 2 red ones: grey is nearly perfect raw, but misses half the colours
+    true = np.array([[0.0, 0.0]] * 98 + [[80.0, 60.0]] * 2)
+    grey = np.zeros_like(true)
+    bins = colorization.fit_ab_bins(true)
+    distance_red = 100.0  # |(80, 60)|: passes thresholds 100 .. 150, 51 of 151
+    assert colorization.ab_accuracy_auc(grey, true) == pytest.approx((98 + 2 * 51 / 151) / 100)
+    assert colorization.ab_accuracy_auc(grey, true, bins) == pytest.approx((1 + 51 / 151) / 2)
+    assert colorization.ab_accuracy_auc(true, true, bins) == pytest.approx(1.0)
+    assert distance_red == pytest.approx(np.hypot(80, 60))
+
+
+def test_ab_accuracy_auc_rejects_bad_input():
+    ab = np.zeros((2, 2))
+    with pytest.raises(ValueError):
+        colorization.ab_accuracy_auc(ab, np.zeros((3, 2)))
+    with pytest.raises(ValueError):
+        colorization.ab_accuracy_auc(ab, ab, max_distance=0)
+    with pytest.raises(ValueError):
+        colorization.ab_accuracy_auc(ab, ab, step=200)

@@ -17,7 +17,7 @@ def reference_loss(y: np.ndarray, d: np.ndarray, margin: float) -> float:
 
 
 def lecture_loss(y: np.ndarray, d: np.ndarray, margin: float) -> float:
-    """The swapped convention (Hadsell et al. 2006, many slides): y = 1 means dissimilar."""
+    """The lecture's code snippet read with d a distance (Hadsell et al. 2006's convention): y = 1 means dissimilar."""
     return float(np.mean((1 - y) * d**2 + y * np.maximum(margin - d, 0.0) ** 2))
 
 
@@ -137,3 +137,15 @@ def test_gradients_are_finite_at_zero_distance():
         value = contrastive_loss(y, d, margin=1.0)
     gradient = tape.gradient(value, d).numpy()
     np.testing.assert_allclose(gradient, [0.0, -0.5, 0.0, -0.5])  # d/dd of mean: -2 (m - d) / 4
+
+
+def test_unsquared_form_is_the_slide_formula():
+    generator = np.random.default_rng(3)
+    y = generator.integers(0, 2, 40).astype("float32")
+    d = generator.uniform(0, 2, 40).astype("float32")
+    expected = np.mean(y * d + (1 - y) * np.maximum(0.7 - d, 0.0))
+    value = float(ops.convert_to_numpy(contrastive_loss(y, d, margin=0.7, squared=False)))
+    assert value == pytest.approx(expected, rel=1e-5)
+    # a similar pair costs its distance, a dissimilar pair inside the margin its shortfall
+    assert float(contrastive_loss(np.ones(1), np.array([0.3]), squared=False)) == pytest.approx(0.3)
+    assert float(contrastive_loss(np.zeros(1), np.array([0.3]), squared=False)) == pytest.approx(0.7)

@@ -93,8 +93,6 @@ def test_offline_cifar_fallback_has_no_labels(offline, capsys):
     assert x_train.shape[1:] == (32, 32, 3) and len(x_train) > 50
     assert y_train is None and y_test is None and not data.has_labels(dataset)
     assert "no labels" in capsys.readouterr().out
-    splits = data.load_splits("cifar10", validation_size=10, verbose=False)
-    assert not splits.has_labels and splits.y_val is None
 
 
 def test_fashion_fallback_reads_debian_idx_files(tmp_path):
@@ -204,24 +202,3 @@ def test_few_labels_rejects_bad_counts():
         data.few_labels(labels, 3)
     with pytest.raises(ValueError, match="positive"):
         data.few_labels(labels, 0)
-
-
-def test_load_splits_takes_validation_from_training(tmp_path):
-    write_npz(tmp_path / "mnist.npz", fake_arrays(num_train=100, num_test=40))
-    splits = data.load_splits("mnist", train_size=50, validation_size=20, test_size=30, seed=1, data_dir=tmp_path, verbose=False)
-    assert splits.x_train.shape == (50, 28, 28, 1) and splits.x_val.shape == (20, 28, 28, 1)
-    assert splits.x_test.shape == (30, 28, 28, 1)
-    assert splits.x_train.dtype == np.float32 and 0.0 <= splits.x_train.min() and splits.x_train.max() <= 1.0
-    train_rows = {row.tobytes() for row in splits.x_train}
-    assert not any(row.tobytes() in train_rows for row in splits.x_val)
-    again = data.load_splits("mnist", train_size=50, validation_size=20, test_size=30, seed=1, data_dir=tmp_path, verbose=False)
-    np.testing.assert_array_equal(splits.x_train, again.x_train)
-    with pytest.raises(ValueError, match="train_size"):
-        data.load_splits("mnist", train_size=0, data_dir=tmp_path, verbose=False)
-
-
-def test_load_splits_caps_validation_for_small_samples(tmp_path, capsys):
-    write_npz(tmp_path / "mnist.npz", fake_arrays(num_train=100, num_test=40))
-    splits = data.load_splits("mnist", validation_size=5000, data_dir=tmp_path)
-    assert len(splits.x_val) == 20 and len(splits.x_train) == 80
-    assert "a fifth" in capsys.readouterr().out

@@ -67,6 +67,7 @@ def test_split_parts_are_disjoint_balanced_and_deterministic():
     assert images.shape == (50, 28, 28) and labels.shape == (50,)  # no prepare: stored arrays
     with pytest.raises(ValueError, match="holds"):
         first.pretraining_data(10**6)
+    assert len(first.pretraining_data(10**6, allow_fewer=True)) == first.pretraining_size
 
 
 def test_fingerprint_changes_with_the_data_source_and_the_data():

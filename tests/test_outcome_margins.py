@@ -5,7 +5,6 @@ the threshold the notebook asserted and the value it took under each seed. This 
 thresholds written in the notebooks and checks them against that table.
 """
 
-import ast
 import json
 
 import nbformat
@@ -18,18 +17,7 @@ NOTEBOOKS = config.notebook_paths()
 
 
 def expected_outcomes(path):
-    """``{name: (direction, threshold)}`` of the ``outcomes.expect(...)`` calls of a notebook."""
-    found = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "expect" and node.args:
-                keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("above", "below")}
-                direction = "above" if "above" in keywords else "below"
-                found[ast.literal_eval(node.args[0])] = (direction, float(keywords[direction]))
-    return found
+    return margins.asserted_outcomes(path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])
@@ -37,7 +25,11 @@ def test_thresholds_sit_beyond_the_worst_of_five_seeds(path):
     outcomes = expected_outcomes(path)
     table_path = margins.TABLE_DIR / f"{path.stem}.json"
     assert table_path.is_file(), f"run `python -m course margins --only {path.stem[:2]}` to measure {path.name}'s outcomes"
-    table = json.loads(table_path.read_text())["outcomes"]
+    entry = json.loads(table_path.read_text())
+    assert entry.get("code") == margins.code_fingerprint(path), (
+        f"{path.name}: its code changed since its outcomes were measured; run `python -m course margins --only {path.stem[:2]}`"
+    )
+    table = entry["outcomes"]
     assert set(table) == set(outcomes), (
         f"{path.name}: the notebook asserts {sorted(outcomes)}, the table measured {sorted(table)}; "
         f"run `python -m course margins --only {path.stem[:2]}` again"
@@ -61,3 +53,44 @@ def test_room_is_measured_in_units_of_the_spread():
     assert margins.room("above", 0.0, [0.1, 0.3]) == pytest.approx(0.5)
     assert margins.room("below", 0.5, [0.1, 0.3]) == pytest.approx(1.0)
     assert margins.room("above", 0.2, [0.1, 0.3]) < 0
+
+
+def test_thresholds_can_change_without_measuring_again_but_code_cannot(tmp_path, monkeypatch):
+    from nbformat import v4
+
+    notebook = v4.new_notebook()
+    notebook.cells = [v4.new_markdown_cell("# t"), v4.new_code_cell("value = 0.5\noutcomes.expect('gain', value, above=0.1)")]
+    path = tmp_path / "99_trial.ipynb"
+    nbformat.write(notebook, path)
+    monkeypatch.setattr(margins, "TABLE_DIR", tmp_path / "tables")
+    monkeypatch.setattr(config, "notebook_paths", lambda only=None: [path])
+    (tmp_path / "tables").mkdir()
+    entry = {"code": margins.code_fingerprint(path),
+             "outcomes": {"gain": {"direction": "above", "threshold": 0.1, "values": {"0": 0.5}}}}
+    (tmp_path / "tables" / "99_trial.json").write_text(json.dumps(entry))
+    notebook.cells[1].source = notebook.cells[1].source.replace("above=0.1", "above=0.3")
+    nbformat.write(notebook, path)
+    assert margins.code_fingerprint(path) == entry["code"], "thresholds do not change the fingerprint"
+    assert margins.rethreshold() == ["99_trial"]
+    assert json.loads((tmp_path / "tables" / "99_trial.json").read_text())["outcomes"]["gain"]["threshold"] == 0.3
+    notebook.cells[1].source = notebook.cells[1].source.replace("0.5", "0.6")
+    nbformat.write(notebook, path)
+    with pytest.raises(ValueError, match="code changed"):
+        margins.rethreshold()
+
+
+def test_the_code_fingerprint_ignores_thresholds_and_directions_only(tmp_path):
+    import nbformat
+    from nbformat import v4
+
+    def fingerprint(source):
+        notebook = v4.new_notebook()
+        notebook.cells = [v4.new_markdown_cell("# any prose"), v4.new_code_cell(source)]
+        nbformat.write(notebook, tmp_path / "trial.ipynb")
+        return margins.code_fingerprint(tmp_path / "trial.ipynb")
+
+    base = fingerprint("outcomes.expect('gain', value, above=0.1)")
+    assert fingerprint("outcomes.expect('gain', value, below=2.5e-3)") == base
+    assert fingerprint('outcomes.expect("g", value, above=0.1, why="a reason")') == fingerprint(
+        'outcomes.expect("g", value, above=0.2, why=f"another {reason}")')
+    assert fingerprint("outcomes.expect('gain', value + 1, above=0.1)") != base

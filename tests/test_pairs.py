@@ -1,9 +1,10 @@
-"""Tests of helpers.pretext.pairs (notebook 05): make_pairs, choose_threshold, pair_accuracy."""
+"""Tests of helpers.pretext.pairs (notebook 05): make_pairs, choose_threshold, pair_accuracy, pair_roc, pair_auc."""
 
 import numpy as np
 import pytest
 
-from helpers.pretext import choose_threshold, make_pairs, pair_accuracy
+from helpers import pretext
+from helpers.pretext import choose_threshold, make_pairs, pair_accuracy, pair_auc, pair_roc
 
 
 def _labels(seed: int = 0, size: int = 500, num_classes: int = 10) -> np.ndarray:
@@ -100,3 +101,61 @@ def test_pair_accuracy_errors():
         choose_threshold(np.ones(3), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="NaN"):
         choose_threshold(np.array([0.1, np.nan]), np.array([0, 1]))
+
+
+# --------------------------------------------------------------------------- ROC and AUC
+
+
+def brute_force_auc(distances, flags):
+    """Over every (similar, dissimilar) pair of pairs: 1 if the similar one is closer, 1/2 on a tie."""
+    similar = distances[flags == 1]
+    dissimilar = distances[flags == 0]
+    wins = (similar[:, None] < dissimilar[None, :]).sum() + 0.5 * (similar[:, None] == dissimilar[None, :]).sum()
+    return wins / (len(similar) * len(dissimilar))
+
+
+def test_pair_auc_matches_brute_force_with_ties():
+    generator = np.random.default_rng(1)
+    for trial in range(30):
+        size = int(generator.integers(2, 60))
+        distances = np.round(generator.random(size), 1)  # many ties
+        flags = generator.integers(0, 2, size)
+        flags[:2] = [0, 1]  # both kinds present
+        assert pair_auc(distances, flags) == pytest.approx(brute_force_auc(distances, flags))
+
+
+def test_pair_auc_known_values():
+    flags = np.array([1, 1, 0, 0])
+    assert pair_auc(np.array([0.1, 0.2, 0.8, 0.9]), flags) == 1.0  # separable
+    assert pair_auc(np.array([0.8, 0.9, 0.1, 0.2]), flags) == 0.0  # ranked backwards
+    assert pair_auc(np.array([0.5, 0.5, 0.5, 0.5]), flags) == 0.5  # one tie: chance
+    assert pair_auc(np.array([0.1, 0.8, 0.2, 0.9]), flags) == pytest.approx(0.75)
+
+
+def test_pair_roc_points_are_the_rates_of_each_threshold():
+    generator = np.random.default_rng(2)
+    distances = np.round(generator.random(50), 1)
+    flags = generator.integers(0, 2, 50)
+    flags[:2] = [0, 1]
+    false_positive_rate, true_positive_rate, thresholds = pair_roc(distances, flags)
+    assert (false_positive_rate[0], true_positive_rate[0]) == (0.0, 0.0)
+    assert (false_positive_rate[-1], true_positive_rate[-1]) == (1.0, 1.0)
+    assert np.all(np.diff(thresholds) > 0) and np.all(np.diff(true_positive_rate) >= 0)
+    for fpr, tpr, threshold in zip(false_positive_rate, true_positive_rate, thresholds):
+        called_similar = distances < threshold
+        assert tpr == pytest.approx(called_similar[flags == 1].mean())
+        assert fpr == pytest.approx(called_similar[flags == 0].mean())
+    # the accuracy of a threshold on balanced pairs is the mean of TPR and 1 - FPR
+    balanced = make_pairs(_labels(), 200, seed=0)[2]
+    scores = generator.random(200) + 0.3 * (balanced == 0)
+    fpr, tpr, cuts = pair_roc(scores, balanced)
+    middle = len(cuts) // 2
+    assert pair_accuracy(scores, balanced, cuts[middle]) == pytest.approx(0.5 * (tpr[middle] + 1 - fpr[middle]))
+
+
+def test_pair_roc_errors_and_exports():
+    with pytest.raises(ValueError, match="both similar"):
+        pair_auc(np.array([0.1, 0.2]), np.array([1, 1]))
+    with pytest.raises(ValueError, match="one is_similar"):
+        pair_roc(np.ones(3), np.ones(2))
+    assert pretext.pair_auc is pair_auc and pretext.pairs.pair_roc is pair_roc

@@ -117,3 +117,45 @@ def test_rotation_dataset_rejects_bad_arguments():
         rotation_dataset(images[:0])
     with pytest.raises(ValueError, match="square"):
         rotation_dataset(np.zeros((2, 3, 5, 1)))
+
+
+def test_rotation_batches_hold_every_rotation_of_each_image():
+    images = _batch(n=10, size=4, channels=1)
+    batches = rotation.RotationBatches(images, images_per_batch=3, steps=7, seed=2)
+    assert len(batches) == 7
+    for index in range(len(batches)):
+        batch_images, labels = batches[index]
+        sources = batches.source_index(index)
+        assert batch_images.shape == (12, 4, 4, 1) and labels.dtype == np.int64
+        assert len(set(sources.tolist())) == 3  # three different images ...
+        np.testing.assert_array_equal(labels, np.tile(np.arange(4), 3))  # ... each in all four rotations
+        for position, (image, label) in enumerate(zip(batch_images, labels)):
+            np.testing.assert_array_equal(image, np.rot90(images[sources[position // 4]], k=label, axes=(0, 1)))
+
+
+def test_rotation_batches_visit_every_image_once_per_pass_and_are_deterministic():
+    images = _batch(n=10, size=2, channels=1)
+    batches = rotation.RotationBatches(images, images_per_batch=3, steps=6, seed=5)
+    assert batches.batches_per_pass == 3  # the tenth image is left out of each pass
+    first_pass = np.concatenate([batches.source_index(i) for i in range(3)])
+    second_pass = np.concatenate([batches.source_index(i) for i in range(3, 6)])
+    assert len(set(first_pass.tolist())) == 9 and len(set(second_pass.tolist())) == 9
+    assert not np.array_equal(first_pass, second_pass)  # a fresh order per pass
+    again = rotation.RotationBatches(images, images_per_batch=3, steps=6, seed=5)
+    for index in (5, 0, 3):  # any order of access gives the same batches
+        np.testing.assert_array_equal(again[index][0], batches[index][0])
+
+
+def test_rotation_batches_with_two_rotations_and_bad_arguments():
+    images = _batch(n=4)
+    batch_images, labels = rotation.RotationBatches(images, 2, steps=1, rotations=(0, 2))[0]
+    np.testing.assert_array_equal(labels, [0, 1, 0, 1])
+    np.testing.assert_array_equal(batch_images[1], np.rot90(batch_images[0], k=2, axes=(0, 1)))
+    with pytest.raises(ValueError, match="images_per_batch"):
+        rotation.RotationBatches(images, 5, steps=1)
+    with pytest.raises(ValueError, match="steps"):
+        rotation.RotationBatches(images, 2, steps=0)
+    with pytest.raises(ValueError, match="distinct"):
+        rotation.RotationBatches(images, 2, steps=1, rotations=(1, 1))
+    with pytest.raises(ValueError, match="batch index"):
+        rotation.RotationBatches(images, 2, steps=1).source_index(1)

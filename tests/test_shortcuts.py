@@ -219,3 +219,24 @@ def test_occlusion_map_matches_a_brute_force_loop_for_several_images():
             expected[:, row : row + 3, column : column + 3] += drop[:, None, None]
             counts[row : row + 3, column : column + 3] += 1
     np.testing.assert_allclose(maps, expected / counts, atol=1e-5)
+
+
+def test_occlusion_map_from_logits_equals_the_map_of_the_softmax_model():
+    generator = np.random.default_rng(5)
+    weights = generator.normal(size=(5 * 5 * 1, 4))
+    images = generator.uniform(size=(3, 5, 5, 1)).astype("float32")
+    on_logits = shortcuts.occlusion_map(_LinearScores(weights), images, patch_size=2, stride=1, from_logits=True)
+    on_probabilities = shortcuts.occlusion_map(_LinearScores(weights, softmax=True), images, patch_size=2, stride=1)
+    np.testing.assert_allclose(on_logits, on_probabilities, atol=1e-6)
+    assert np.abs(on_logits).max() > 1e-3  # the maps are not trivially zero
+
+
+def test_saliency_of_a_saturated_probability_vanishes_while_the_logit_keeps_it():
+    # one pixel drives class 1's logit to 40 * pixel: on a bright pixel the softmax is saturated
+    weights = np.zeros((2 * 2 * 1, 2))
+    weights[0, 1] = 40.0
+    images = np.ones((1, 2, 2, 1), dtype="float32")
+    on_logits = shortcuts.gradient_saliency(_LinearScores(weights), images)
+    on_probabilities = shortcuts.gradient_saliency(_LinearScores(weights, softmax=True), images)
+    assert on_logits[0, 0, 0] == pytest.approx(40.0)
+    assert on_probabilities[0, 0, 0] < 1e-10  # 40 * p * (1 - p) with p = sigmoid(40)

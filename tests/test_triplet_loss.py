@@ -103,8 +103,10 @@ def test_pairwise_distances_match_numpy(squared):
 def test_triplet_loss_matches_formula(squared):
     rng = np.random.default_rng(1)
     a, p, n = (rng.normal(size=(6, 3)).astype("float32") for _ in range(3))
-    expected = np.mean(np.maximum(np.sum((a - p) ** 2, 1) - np.sum((a - n) ** 2, 1) + MARGIN, 0))
-    np.testing.assert_allclose(float(triplet.triplet_loss(a, p, n, margin=MARGIN)), expected, rtol=1e-5)
+    expected = np.mean([max(distance(a[i], p[i], squared) - distance(a[i], n[i], squared) + MARGIN, 0.0) for i in range(6)])
+    np.testing.assert_allclose(float(triplet.triplet_loss(a, p, n, margin=MARGIN, squared=squared)), expected, rtol=1e-5)
+    if squared:  # the default is the lecture's squared form
+        np.testing.assert_allclose(float(triplet.triplet_loss(a, p, n, margin=MARGIN)), expected, rtol=1e-5)
 
 
 def test_triplet_loss_is_zero_for_easy_triplets_and_margin_for_collapse():
@@ -112,6 +114,11 @@ def test_triplet_loss_is_zero_for_easy_triplets_and_margin_for_collapse():
     far = np.full((2, 3), 5.0, "float32")
     assert float(triplet.triplet_loss(a, a, far)) == 0.0
     np.testing.assert_allclose(float(triplet.triplet_loss(a, a, a, margin=0.3)), 0.3, rtol=1e-6)
+    np.testing.assert_allclose(float(triplet.triplet_loss(a, a, a, margin=0.3, squared=False)), 0.3, rtol=1e-6)
+    anchor = tf.Variable(np.ones((2, 3), "float32"))
+    with tf.GradientTape() as tape:  # coinciding embeddings: the unsquared root stays differentiable
+        value = triplet.triplet_loss(anchor, anchor, anchor, margin=0.3, squared=False)
+    assert np.all(np.isfinite(tape.gradient(value, anchor).numpy()))
 
 
 @pytest.mark.parametrize("squared", [False, True])
@@ -185,3 +192,35 @@ def test_public_names_are_exported():
 
     for name in triplet.__all__:
         assert getattr(helpers.losses, name) is getattr(triplet, name)
+
+
+# --------------------------------------------------------------------------- soft margin
+
+
+def reference_batch_hard_soft(labels, x, squared):
+    values = []
+    for a in range(len(labels)):
+        positives = [distance(x[a], x[p], squared) for p in range(len(labels)) if p != a and labels[p] == labels[a]]
+        negatives = [distance(x[a], x[n], squared) for n in range(len(labels)) if labels[n] != labels[a]]
+        if positives and negatives:
+            values.append(float(np.log1p(np.exp(max(positives) - min(negatives)))))
+    return float(np.mean(values)) if values else 0.0
+
+
+@pytest.mark.parametrize("squared", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batch_hard_soft_margin_matches_numpy_loop(squared, seed):
+    generator = np.random.default_rng(seed)
+    labels = generator.integers(0, 3, 9)
+    x = generator.normal(size=(9, 4)).astype("float32")
+    value = float(triplet.batch_hard_triplet_loss(labels, x, margin=0.7, squared=squared, soft_margin=True))
+    assert value == pytest.approx(reference_batch_hard_soft(labels, x, squared), rel=1e-5, abs=1e-6)
+
+
+def test_batch_hard_soft_margin_at_collapse_is_log_two_with_finite_gradients():
+    labels = np.array([0, 0, 1, 1])
+    points = tf.Variable(np.ones((4, 3), "float32"))
+    with tf.GradientTape() as tape:
+        loss = triplet.batch_hard_triplet_loss(labels, points, soft_margin=True)
+    assert float(loss) == pytest.approx(np.log(2.0), rel=1e-5)
+    assert np.all(np.isfinite(tape.gradient(loss, points).numpy()))

@@ -5,8 +5,11 @@ any Keras backend and inside a compiled model.
 
 Label convention (the one thing tutorials disagree on): **``y_true = 1`` means
 a similar pair** (same class) and ``0`` a dissimilar pair. Hadsell, Chopra and
-LeCun (2006) and many lecture slides use the opposite convention (``Y = 1`` for
-dissimilar); the loss is the same function with ``y`` replaced by ``1 - y``.
+LeCun (2006) write the opposite (``Y = 0`` for similar, with factors 1/2), and so
+does any code of the form ``(1 - y) * d**2 + y * max(m - d, 0)**2`` when ``d`` is a
+distance: it is the same function with ``y`` replaced by ``1 - y``. Feeding one
+convention's labels to the other's loss raises no error; it trains the network to
+push similar pairs apart (notebook 05 shows it).
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def euclidean_distance(a: Any, b: Any, epsilon: float = DEFAULT_EPSILON) -> Any:
     return ops.sqrt(ops.maximum(squared, epsilon))
 
 
-def contrastive_loss(y_true: Any, distance: Any, margin: float = 1.0) -> Any:
+def contrastive_loss(y_true: Any, distance: Any, margin: float = 1.0, squared: bool = True) -> Any:
     """The margin contrastive loss, averaged over the batch (a scalar).
 
     Introduced in notebook 05. Per pair,
@@ -62,6 +65,9 @@ def contrastive_loss(y_true: Any, distance: Any, margin: float = 1.0) -> Any:
     * ``y_true = 1`` (**similar** pair): pulled together, the loss is ``d**2``;
     * ``y_true = 0`` (dissimilar pair): pushed apart until ``d >= margin``,
       after which it costs nothing.
+
+    With ``squared=False`` neither term is squared,
+    ``y * d + (1 - y) * max(margin - d, 0)`` (the form of the lecture's slide).
 
     Args:
         y_true: 1 for a similar pair, 0 for a dissimilar pair; shape ``(batch,)``
@@ -79,6 +85,7 @@ def contrastive_loss(y_true: Any, distance: Any, margin: float = 1.0) -> Any:
         raise ValueError(f"margin must be positive, got {margin}.")
     distance = ops.reshape(distance, (-1,))
     y = ops.reshape(ops.cast(y_true, distance.dtype), (-1,))
-    similar_term = y * ops.square(distance)
-    dissimilar_term = (1.0 - y) * ops.square(ops.maximum(margin - distance, 0.0))
-    return ops.mean(similar_term + dissimilar_term)
+    shortfall = ops.maximum(margin - distance, 0.0)
+    if squared:
+        distance, shortfall = ops.square(distance), ops.square(shortfall)
+    return ops.mean(y * distance + (1.0 - y) * shortfall)

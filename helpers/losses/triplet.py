@@ -83,11 +83,12 @@ def _safe_mean(values, mask):
     return ops.sum(values * mask) / ops.maximum(ops.sum(mask), 1.0)
 
 
-def triplet_loss(anchor, positive, negative, margin: float = 0.2):
+def triplet_loss(anchor, positive, negative, margin: float = 0.2, squared: bool = True):
     """``max(0, |a - p|^2 - |a - n|^2 + margin)`` averaged over the batch of triplets.
 
     Introduced in notebook 06: the loss of the lecture (Schroff et al., 2015),
-    with squared Euclidean distances. ``anchor``, ``positive`` and ``negative``
+    with squared Euclidean distances (``squared=False``: plain Euclidean distances,
+    as Hermans et al., 2017 recommend). ``anchor``, ``positive`` and ``negative``
     are ``(batch, dim)`` embeddings, row ``i`` of each forming triplet ``i``.
     """
     _check_margin(margin)
@@ -99,6 +100,11 @@ def triplet_loss(anchor, positive, negative, margin: float = 0.2):
         )
     positive_distance = ops.sum(ops.square(anchor - positive), axis=1)
     negative_distance = ops.sum(ops.square(anchor - negative), axis=1)
+    if not squared:
+        positive_distance, negative_distance = (
+            ops.sqrt(ops.maximum(d, _EPSILON)) * (1.0 - ops.cast(ops.less_equal(d, _EPSILON), d.dtype))
+            for d in (positive_distance, negative_distance)
+        )
     return ops.mean(ops.relu(positive_distance - negative_distance + margin))
 
 
@@ -138,12 +144,18 @@ def active_triplet_fraction(labels, embeddings, margin: float = 0.2, squared: bo
     return _safe_mean(ops.cast(ops.greater(losses, 1e-16), losses.dtype), valid)
 
 
-def batch_hard_triplet_loss(labels, embeddings, margin: float = 0.2, squared: bool = False):
+def batch_hard_triplet_loss(
+    labels, embeddings, margin: float = 0.2, squared: bool = False, soft_margin: bool = False
+):
     """For each anchor, its farthest positive against its closest negative (Hermans et al., 2017).
 
     Introduced in notebook 06. The mean, over the anchors that have at least
     one positive and one negative in the batch, of
     ``max(d(a, hardest p) - d(a, hardest n) + margin, 0)``; 0 if no anchor has both.
+    With ``soft_margin`` the hinge is replaced by Hermans et al.'s soft margin
+    ``log(1 + exp(d(a, hardest p) - d(a, hardest n)))`` (``margin`` is then not used):
+    it never reaches zero, so every anchor keeps pulling its positives in and
+    pushing its negatives out.
     """
     _check_margin(margin)
     labels, embeddings = _embeddings_and_labels(labels, embeddings)
@@ -157,6 +169,8 @@ def batch_hard_triplet_loss(labels, embeddings, margin: float = 0.2, squared: bo
     largest = ops.max(distances, axis=1, keepdims=True)
     hardest_negative = ops.min(distances + largest * (1.0 - negative_float) + (1.0 - negative_float), axis=1)
     valid_anchor = ops.logical_and(ops.any(positive_mask, axis=1), ops.any(negative_mask, axis=1))
+    if soft_margin:
+        return _safe_mean(ops.softplus(hardest_positive - hardest_negative), valid_anchor)
     return _safe_mean(ops.relu(hardest_positive - hardest_negative + margin), valid_anchor)
 
 

@@ -30,7 +30,7 @@ def _check_images(images: np.ndarray) -> np.ndarray:
     if low < -1e-6 or high > 1 + 1e-6:
         raise ValueError(
             f"Images must be floats in [0, 1], got values in [{low:.3g}, {high:.3g}]; "
-            "divide uint8 images by 255 first (helpers.data.load_splits does)."
+            "divide uint8 images by 255 first (helpers.data.to_float_images does)."
         )
     return images
 

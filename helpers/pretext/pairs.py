@@ -3,13 +3,17 @@
 Introduced in notebook 05. A pair is *similar* when both images carry the same
 label: pairs are built from class labels, so a siamese network trained on them
 is class-supervised contrastive learning, not a label-free method.
+
+A pair is *predicted* similar when its distance is below a threshold:
+``pair_accuracy`` scores one threshold, ``pair_roc`` and ``pair_auc`` every threshold
+at once (the ROC curve and the area under it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["make_pairs", "choose_threshold", "pair_accuracy"]
+__all__ = ["make_pairs", "choose_threshold", "pair_accuracy", "pair_roc", "pair_auc"]
 
 
 def make_pairs(
@@ -134,3 +138,42 @@ def choose_threshold(distances: np.ndarray, is_similar: np.ndarray) -> float:
     if best == len(sorted_distances):
         return float(sorted_distances[-1] + 1.0)
     return float(0.5 * (sorted_distances[best - 1] + sorted_distances[best]))
+
+
+def _check_both_kinds(similar: np.ndarray) -> None:
+    if similar.all() or not similar.any():
+        raise ValueError("A ROC curve needs both similar (1) and dissimilar (0) pairs; these pairs have one kind only.")
+
+
+def pair_roc(distances: np.ndarray, is_similar: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ROC curve of "similar if distance < threshold", over every threshold.
+
+    Introduced in notebook 05. Returns ``(false_positive_rate, true_positive_rate, thresholds)``,
+    from the threshold below every distance (nothing called similar: the point (0, 0)) to the one
+    above every distance (everything called similar: (1, 1)). The true positive rate is the
+    fraction of similar pairs called similar, the false positive rate the fraction of dissimilar
+    pairs called similar. Tied distances move together (one threshold cannot split them).
+    """
+    distances, similar = _check_pairs(distances, is_similar)
+    _check_both_kinds(similar)
+    values = np.unique(distances)  # sorted, distinct
+    # threshold just above values[i] calls every distance <= values[i] similar
+    index = np.searchsorted(values, distances)
+    similar_at = np.bincount(index[similar], minlength=len(values))
+    dissimilar_at = np.bincount(index[~similar], minlength=len(values))
+    true_positive_rate = np.concatenate([[0.0], np.cumsum(similar_at) / similar.sum()])
+    false_positive_rate = np.concatenate([[0.0], np.cumsum(dissimilar_at) / (~similar).sum()])
+    gaps = np.diff(values) if len(values) > 1 else np.zeros(0)
+    above = np.concatenate([values[:-1] + gaps / 2, [values[-1] + 1.0]])
+    thresholds = np.concatenate([[values[0] - 1.0], above])
+    return false_positive_rate, true_positive_rate, thresholds
+
+
+def pair_auc(distances: np.ndarray, is_similar: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random similar pair is closer than a random dissimilar one.
+
+    Introduced in notebook 05. Ties count one half. 1 means some threshold separates the two
+    kinds perfectly, 0.5 is chance, and below 0.5 the distance ranks the pairs backwards.
+    """
+    false_positive_rate, true_positive_rate, _ = pair_roc(distances, is_similar)
+    return float(np.trapezoid(true_positive_rate, false_positive_rate))

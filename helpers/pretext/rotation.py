@@ -12,6 +12,10 @@ Rotations are counted in *quarter turns counter-clockwise*, the convention of
 counter-clockwise. Only square images can be rotated by an odd number of
 quarter turns: a 90-degree turn of a non-square image changes its shape, which
 would give the rotation away (a trivial solution of the pretext task).
+
+``RotationBatches`` feeds ``fit`` the way RotNet trains: each batch holds a
+few images, each in all its rotations, so the only thing that differs between
+the four copies of a digit in a batch is the rotation.
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import keras
 import numpy as np
+
+from helpers import checks
 
 __all__ = [
     "ROTATION_DEGREES",
+    "RotationBatches",
     "RotationData",
     "rotate_images",
     "rotation_dataset",
@@ -32,14 +40,6 @@ __all__ = [
 ROTATION_DEGREES: tuple[int, ...] = (0, 90, 180, 270)
 
 
-def _check_images(images: np.ndarray) -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim != 4:
-        raise ValueError(
-            f"images must be a batch (n, height, width, channels), got shape {images.shape}; "
-            "add a channel axis with images[..., None] for grayscale images."
-        )
-    return images
 
 
 def _check_turns(quarter_turns: int | Sequence[int] | np.ndarray, count: int) -> np.ndarray:
@@ -69,7 +69,7 @@ def rotate_images(images: np.ndarray, quarter_turns: int | Sequence[int] | np.nd
         ValueError: not a 4-D batch, turns that are not integers or not one per
             image, or an odd number of turns on non-square images.
     """
-    images = _check_images(images)
+    images = checks.image_batch(images)
     turns = _check_turns(quarter_turns, len(images))
     height, width = images.shape[1], images.shape[2]
     if height != width and np.any(turns % 2 == 1):
@@ -91,6 +91,16 @@ class RotationData(NamedTuple):
     images: np.ndarray
     labels: np.ndarray
     source_index: np.ndarray
+
+
+def _check_rotations(rotations: Sequence[int]) -> tuple[int, ...]:
+    rotations = tuple(int(r) for r in rotations)
+    if len(rotations) < 2 or len(set(rotations)) != len(rotations) or not all(0 <= r <= 3 for r in rotations):
+        raise ValueError(
+            f"rotations must be at least two distinct quarter-turn counts in 0..3, "
+            f"for example (0, 1, 2, 3) or (0, 2); got {rotations}."
+        )
+    return rotations
 
 
 def rotation_dataset(
@@ -120,15 +130,10 @@ def rotation_dataset(
         (same dtype), ``int64`` labels in ``0 .. len(rotations) - 1``, and the
         index in ``images`` of each example's source image.
     """
-    images = _check_images(images)
+    images = checks.image_batch(images)
     if len(images) == 0:
         raise ValueError("rotation_dataset got no images.")
-    rotations = tuple(int(r) for r in rotations)
-    if len(rotations) < 2 or len(set(rotations)) != len(rotations) or not all(0 <= r <= 3 for r in rotations):
-        raise ValueError(
-            f"rotations must be at least two distinct quarter-turn counts in 0..3, "
-            f"for example (0, 1, 2, 3) or (0, 2); got {rotations}."
-        )
+    rotations = _check_rotations(rotations)
     if mode not in ("all", "random"):
         raise ValueError(f"mode must be 'all' (every rotation of every image) or 'random', got {mode!r}.")
     generator = np.random.default_rng(seed)
@@ -145,3 +150,67 @@ def rotation_dataset(
     turns = np.asarray(rotations, dtype="int64")[labels]
     rotated = rotate_images(images[source_index], turns)
     return RotationData(rotated, labels.astype("int64"), source_index.astype("int64"))
+
+
+class RotationBatches(keras.utils.PyDataset):
+    """RotNet's training batches for ``fit``: ``images_per_batch`` images, each in all its rotations.
+
+    Introduced in notebook 07. Batch ``i`` holds ``images_per_batch`` different
+    images, each repeated in every rotation of ``rotations`` (image by image:
+    rotations of one image are adjacent), so a batch has
+    ``images_per_batch * len(rotations)`` examples labelled by rotation index,
+    as in Gidaris et al. (2018). ``steps`` is the number of batches (the step
+    budget); the images are visited in passes, each in a fresh order drawn
+    from ``seed`` and the pass number (a pass drops the images that do not fill
+    a batch), so batch ``i`` is the same on every run. ``images`` are used as
+    given (convert to floats first).
+    """
+
+    def __init__(
+        self,
+        images: np.ndarray,
+        images_per_batch: int,
+        steps: int,
+        rotations: Sequence[int] = (0, 1, 2, 3),
+        seed: int = 0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        images = checks.image_batch(images)
+        for name, value in (("images_per_batch", images_per_batch), ("steps", steps)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if images_per_batch > len(images):
+            raise ValueError(
+                f"images_per_batch ({images_per_batch}) is larger than the number of images ({len(images)})."
+            )
+        self.images = images
+        self.images_per_batch = int(images_per_batch)
+        self.steps = int(steps)
+        self.rotations = _check_rotations(rotations)
+        self.seed = int(seed)
+        self.batches_per_pass = len(images) // self.images_per_batch
+        self._orders: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def source_index(self, index: int) -> np.ndarray:
+        """The indices in ``images`` of the images of batch ``index`` (each then comes in every rotation)."""
+        if not 0 <= index < self.steps:
+            raise ValueError(f"batch index must be in 0..{self.steps - 1}, got {index}.")
+        pass_number, position = divmod(int(index), self.batches_per_pass)
+        if pass_number not in self._orders:
+            self._orders = {pass_number: np.random.default_rng([self.seed, pass_number]).permutation(len(self.images))}
+        start = position * self.images_per_batch
+        return self._orders[pass_number][start : start + self.images_per_batch]
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        batch = rotation_dataset(self.images[self.source_index(index)], self.rotations, mode="all", shuffle=False)
+        return batch.images, batch.labels
+
+    def __repr__(self) -> str:
+        return (
+            f"RotationBatches({self.images_per_batch} images x {len(self.rotations)} rotations per batch, "
+            f"{self.steps} steps over {len(self.images):,} images, seed={self.seed})"
+        )
