@@ -1037,9 +1037,13 @@ class Outcomes:
         return holds
 
     def check(self) -> None:
-        """Save every expected value, then fail with the list of outcomes that do not hold."""
+        """Save every expected value, then fail with the list of outcomes that do not hold.
+
+        A run that expected nothing (every outcome of a notebook skipped on an offline sample) says so
+        with a WARNING line; ``tests/test_outcome_margins.py`` checks that every notebook has outcomes.
+        """
         if not self.outcomes:
-            raise ValueError("No outcome was expected: call expect(...) first.")
+            print(f"WARNING: no learning outcome of {self.notebook} was asserted in this run (see the WARNING lines above).")
         path = config.results_dir() / "outcomes" / f"{self.notebook}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         config.write_atomically(
@@ -1050,7 +1054,8 @@ class Outcomes:
         failing = [f"{name} = {o['value']:.4g} ({o['why'] or 'no reason given'})" for name, o in self.outcomes.items() if not o["holds"]]
         if failing:
             raise AssertionError("These learning outcomes do not hold: " + "; ".join(failing))
-        print(f"All {len(self.outcomes)} learning outcomes hold.")
+        if self.outcomes:
+            print(f"All {len(self.outcomes)} learning outcomes hold.")
 
 
 # --------------------------------------------------------------------------- tables
