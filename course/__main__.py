@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("times", help="the notebooks' reference minutes from the last smoke and class reports")
     reference_parser = commands.add_parser("reference", help="time the reference job on this machine")
     reference_parser.add_argument("--repeats", type=int, default=3, help="runs in fresh interpreters (median)")
-    margins_parser = commands.add_parser("margins", help="run smoke under several seeds; write tests/outcome_margins.json")
+    margins_parser = commands.add_parser("margins", help="run smoke under several seeds; write tests/outcome_margins/ (or --thresholds-only)")
     margins.add_arguments(margins_parser)
     classroom.add_arguments(commands)
     arguments = parser.parse_args(argv)
