@@ -12,7 +12,8 @@ notebook's thresholds to ``tests/outcome_margins/<notebook>.json`` and a readabl
 ``tests/outcome_margins/README.md`` (all notebooks).
 ``tests/test_outcome_margins.py`` then checks that every threshold in a notebook has a row, at
 least five seeds, and sits beyond the worst seed with room to spare, and that the notebook's code
-is still the code that was measured (``code_fingerprint``: thresholds and prose may change).
+is still the code that was measured (``code_fingerprint``: thresholds, prose and the ``class`` and
+``full`` columns of the settings table may change).
 
     python -m course margins --thresholds-only --only 07   # after choosing thresholds from the values
 
@@ -55,16 +56,52 @@ _WHY = re.compile(r'\bwhy\s*=\s*f?"(?:[^"\\\n]|\\.)*"')
 _THRESHOLD = re.compile(r"\b(above|below)\s*=\s*[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 
 
-def code_fingerprint(path: Path) -> str:
-    """A hash of a notebook's code cells with the outcomes' thresholds, directions and ``why`` blanked.
+def _without_magics(source: str) -> str:
+    """A code cell's source with IPython's ``%`` and ``!`` lines commented out, so it parses."""
+    return "\n".join("#" + line if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
 
-    Two notebooks with the same fingerprint compute the same values, so a table measured on one
-    holds for the other whatever thresholds, Markdown or outputs they have.
+
+def _blank_other_profiles(source: str) -> str:
+    """``source`` with the ``class`` and ``full`` columns of its ``profile_settings({...})`` tables blanked.
+
+    Margins are measured in the ``smoke`` profile, which never reads the other columns, so a
+    change there (a shorter class run, say) does not change what was measured.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    offsets = [0]
+    for line in source.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    spans = []
+    for node in ast.walk(tree):
+        name = getattr(node, "func", None)
+        name = getattr(name, "attr", getattr(name, "id", "")) if name is not None else ""
+        if isinstance(node, ast.Call) and name == "profile_settings" and node.args and isinstance(node.args[0], ast.Dict):
+            for key, value in zip(node.args[0].keys, node.args[0].values):
+                if isinstance(key, ast.Constant) and key.value in ("class", "full"):
+                    start = offsets[value.lineno - 1] + value.col_offset
+                    stop = offsets[value.end_lineno - 1] + value.end_col_offset
+                    spans.append((start, stop))
+    for start, stop in sorted(spans, reverse=True):
+        source = source[:start] + "?" + source[stop:]
+    return source
+
+
+def code_fingerprint(path: Path) -> str:
+    """A hash of a notebook's smoke-run code: thresholds, directions, ``why`` and other profiles blanked.
+
+    Blanked are the outcomes' thresholds, directions and ``why`` strings and the ``class`` and
+    ``full`` columns of ``profile_settings`` tables. Two notebooks with the same fingerprint compute
+    the same smoke values, so a table measured on one holds for the other whatever thresholds,
+    other-profile settings, Markdown or outputs they have.
     """
     import nbformat
 
     cells = nbformat.read(path, as_version=4).cells
-    code = "\n# --- cell ---\n".join(cell.source for cell in cells if cell.cell_type == "code")
+    sources = (_blank_other_profiles(_without_magics(cell.source)) for cell in cells if cell.cell_type == "code")
+    code = "\n# --- cell ---\n".join(sources)
     blanked = _WHY.sub("why=?", _THRESHOLD.sub("threshold=?", code))
     return hashlib.sha256(blanked.encode()).hexdigest()[:16]
 

@@ -94,3 +94,19 @@ def test_the_code_fingerprint_ignores_thresholds_and_directions_only(tmp_path):
     assert fingerprint('outcomes.expect("g", value, above=0.1, why="a reason")') == fingerprint(
         'outcomes.expect("g", value, above=0.2, why=f"another {reason}")')
     assert fingerprint("outcomes.expect('gain', value + 1, above=0.1)") != base
+
+
+def test_the_code_fingerprint_ignores_the_class_and_full_columns_of_the_settings_table(tmp_path):
+    from nbformat import v4
+
+    def fingerprint(smoke, class_steps, magic=""):
+        notebook = v4.new_notebook()
+        source = (f"{magic}hp = config.profile_settings({{\n    \"smoke\": {{\"steps\": {smoke}}},\n"
+                  f"    \"class\": {{\"steps\": {class_steps},\n              \"size\": 3}},\n    \"full\": {{\"steps\": 9}},\n}})")
+        notebook.cells = [v4.new_code_cell(source)]
+        nbformat.write(notebook, tmp_path / "trial.ipynb")
+        return margins.code_fingerprint(tmp_path / "trial.ipynb")
+
+    assert fingerprint(1, 500) == fingerprint(1, 300), "class settings are not measured by the smoke margins"
+    assert fingerprint(1, 500, magic="%matplotlib inline\n") == fingerprint(1, 300, magic="%matplotlib inline\n")
+    assert fingerprint(2, 500) != fingerprint(1, 500), "smoke settings are"
