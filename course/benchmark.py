@@ -65,6 +65,8 @@ class NotebookRun:
     peak_memory_mb: float | None = None
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    #: the machine factor its reference seconds were converted with (see ``run``)
+    machine_factor: float | None = None
 
 
 # --------------------------------------------------------------------------- kernels
@@ -228,24 +230,31 @@ def _minutes(seconds: float | None) -> str:
 
 
 def write_report(
-    runs: list[NotebookRun], profile: str, total_seconds: float, speed: reference.MachineSpeed | None,
+    runs: list[NotebookRun], profile: str, total_seconds: float, timings: Sequence[Timing],
     finished: bool, label: str = "",
 ) -> tuple[Path, Path]:
-    """Write ``build/benchmark-<profile><label>.md`` and ``.json`` (atomically); return both paths."""
+    """Write ``build/benchmark-<profile><label>.md`` and ``.json`` (atomically); return both paths.
+
+    The total in reference seconds is the sum of the notebooks' (the reference jobs not counted).
+    """
     directory = config.build_dir()
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"benchmark-{profile}{label}"
     json_path, markdown_path = directory / f"{stem}.json", directory / f"{stem}.md"
     budget = BUDGETS[profile]
-    total_reference = speed.to_reference(total_seconds) if speed else None
+    measured = [run.reference_seconds for run in runs]
+    total_reference = sum(measured) if timings and runs and None not in measured else None  # type: ignore[arg-type]
+    factors = sorted(timing.speed.factor for timing in timings)
     payload: dict[str, Any] = {
         "profile": profile,
         "label": label,
         "finished": finished,
         "total_seconds": total_seconds,
         "total_reference_seconds": total_reference,
-        "reference_job_seconds": speed.reference_job_seconds if speed else None,
-        "machine_factor": speed.factor if speed else None,
+        "reference_job_seconds": timings[0].speed.reference_job_seconds if timings else None,
+        "machine_factor": factors[len(factors) // 2] if factors else None,
+        "reference_timings": [{"at_seconds": t.at_seconds, "reference_job_seconds": t.speed.reference_job_seconds,
+                               "factor": t.speed.factor} for t in timings],
         "reference_machine": reference.REFERENCE_MACHINE,
         "budget": asdict(budget),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -261,8 +270,7 @@ def write_report(
         + (f" = {total_reference / 60:.1f} reference min" if total_reference is not None else "")
         + f". Produced by `python -m course run --profile {profile}`.{state}",
         "",
-        ("Machine: " + speed.describe() + "." if speed else "Machine: the reference job was not run.")
-        + " A reference second is a second on the reference machine.",
+        _describe_timings(timings) + " A reference second is a second on the reference machine.",
         "",
         f"Budget: {budget.notebook:.0f} reference s per notebook; {budget.total / 60:.0f} reference min for "
         f"{budget.total_meaning}." if budget.notebook else f"Budget: {budget.total_meaning}.",
@@ -291,6 +299,19 @@ def write_report(
             lines += [f"### {run.notebook}", "", "```", run.error or "", "```", ""]
     config.write_atomically(markdown_path, "\n".join(lines) + "\n")
     return markdown_path, json_path
+
+
+def _describe_timings(timings: Sequence[Timing]) -> str:
+    if not timings:
+        return "Machine: the reference job was not run."
+    text = f"Machine: at the start, {timings[0].speed.describe()}."
+    if len(timings) > 1:
+        seconds = [timing.speed.reference_job_seconds for timing in timings]
+        text += (f" Timed {len(timings)} times during the run (" + ", ".join(f"{s:.1f}" for s in seconds)
+                 + " s); each notebook is converted with the mean of the timings just before and after it.")
+        if max(seconds) > 1.2 * min(seconds):
+            text += f" **The machine's speed changed by a factor of {max(seconds) / min(seconds):.1f} during the run.**"
+    return text
 
 
 def _previous_times(profile: str, label: str) -> dict[str, float]:
@@ -327,8 +348,14 @@ def run(
     time_reference: bool = True,
     execute: Callable[..., NotebookRun] | None = None,
     fresh: bool = False,
+    retime_seconds: float = 600.0,
 ) -> list[NotebookRun]:
     """Execute the selected notebooks in order, writing the report after each one.
+
+    A machine's speed drifts during a long run (this project's machines by up to a factor of two
+    within an hour), so the reference job is timed at the start, again after the first notebook
+    that ends ``retime_seconds`` or more after the last timing, and after the last notebook; each
+    notebook is converted with the mean factor of the timings just before and just after it.
 
     ``fresh`` trains everything in this run: checkpoints go to an emptied folder of the build
     directory (a later notebook of the run still reuses what an earlier one trained, as in class).
@@ -348,18 +375,23 @@ def run(
         environment = {**environment, "COURSE_CHECKPOINT_DIR": str(checkpoints), "COURSE_RETRAIN": "0"}
     output_dir = config.build_dir() / "executed" / f"{profile}{label}"
     previous = _previous_times(profile, label)
-    speed = None
-    if time_reference:
+    timings: list[Timing] = []
+
+    def time_machine() -> None:
         print("Timing the reference job ...", flush=True)
         try:
-            speed = reference.measure()
-            print("  " + speed.describe(), flush=True)
+            timings.append(Timing(time.time() - started, reference.measure()))
+            print("  " + timings[-1].speed.describe(), flush=True)
         except Exception as failure:  # the report says so; notebooks are still timed in seconds
             print(f"  the reference job failed ({failure}); times stay in seconds", flush=True)
+
     budget = BUDGETS[profile]
     runs: list[NotebookRun] = []
     started = time.time()
     finished = False
+    if time_reference:
+        time_machine()
+    converted = 0  # runs[:converted] have their final reference seconds
     try:
         for number, path in enumerate(notebooks, start=1):
             print(f"[{number}/{len(notebooks)}] {path.name} (profile {profile}{', offline' if offline else ''}) ...", flush=True)
@@ -373,23 +405,45 @@ def run(
             except Exception as failure:  # a corrupt results file is this notebook's failure, not the run's
                 result.passed = False
                 result.error = (result.error + "\n" if result.error else "") + f"results unreadable: {failure}"
-            if speed is not None:
-                result.reference_seconds = speed.to_reference(result.wall_seconds)
-                if budget.notebook is not None:
-                    result.within_budget = result.reference_seconds <= budget.notebook
             runs.append(result)
-            write_report(runs, profile, time.time() - started, speed, finished=False, label=label)
-            _print_progress(result, runs, notebooks, started, speed, budget, previous)
+            if timings:
+                # provisional, with the latest timing; final once the machine is timed again after it
+                _convert(runs[converted:], timings[-1].speed.factor, budget)
+                last = number == len(notebooks)
+                if last or time.time() - started - timings[-1].at_seconds >= retime_seconds:
+                    before = timings[-1].speed.factor
+                    time_machine()
+                    _convert(runs[converted:], (before + timings[-1].speed.factor) / 2, budget)
+                    converted = len(runs)
+            write_report(runs, profile, time.time() - started, timings, finished=False, label=label)
+            _print_progress(result, runs, notebooks, started, timings[-1].speed if timings else None, budget, previous)
         finished = True
     except KeyboardInterrupt:
         print("Interrupted: the report keeps the notebooks measured so far.", flush=True)
     except Exception:  # a bug of the tooling itself: keep what was measured
         print("The benchmark itself failed:\n" + traceback.format_exc(), flush=True)
-    markdown_path, json_path = write_report(runs, profile, time.time() - started, speed, finished, label)
+    markdown_path, json_path = write_report(runs, profile, time.time() - started, timings, finished, label)
     print(f"Report: {markdown_path} and {json_path}; executed notebooks in {output_dir}")
     if not finished:
         runs.append(NotebookRun("(interrupted)", False, 0.0, error="the run did not finish"))
     return runs
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One timing of the reference job during a run: when (seconds into the run) and how fast."""
+
+    at_seconds: float
+    speed: reference.MachineSpeed
+
+
+def _convert(runs: Sequence[NotebookRun], factor: float, budget: Budget) -> None:
+    """Set the reference seconds and the budget verdict of ``runs`` with one machine factor."""
+    for run in runs:
+        run.machine_factor = factor
+        run.reference_seconds = run.wall_seconds / factor
+        if budget.notebook is not None:
+            run.within_budget = run.reference_seconds <= budget.notebook
 
 
 class _environment:

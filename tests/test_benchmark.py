@@ -111,6 +111,29 @@ def test_times_are_reported_in_reference_seconds_against_the_budget(tmp_path, co
     assert "| 01_quick | 0.2 |" in table and "| 02_slow | 1.2 |" in table
 
 
+def test_a_machine_that_changes_speed_is_timed_again_and_each_notebook_converted_with_its_own_timings(
+    tmp_path, course_dirs, monkeypatch
+):
+    for name in ("01_a", "02_b", "03_c"):
+        write_notebook(course_dirs / f"{name}.ipynb", "x = 1")
+    reference_seconds = reference.REFERENCE_MACHINE["reference_job_seconds"]
+    factors = iter([1.0, 2.0, 2.0, 3.0])  # the machine slows down during the run
+    monkeypatch.setattr(reference, "measure", lambda repeats=1: (lambda f: reference.MachineSpeed(reference_seconds * f, f))(next(factors)))
+
+    def execute(path, *arguments):
+        return benchmark.NotebookRun(path.stem, True, 60.0)
+
+    # timed at the start, then after every notebook (retime_seconds=0); 03_c is the last one
+    runs = benchmark.run("smoke", execute=execute, retime_seconds=0)
+    assert [run.machine_factor for run in runs] == [1.5, 2.0, 2.5]
+    assert [run.reference_seconds for run in runs] == [40.0, 30.0, 24.0]
+    stored = report(tmp_path)
+    assert [timing["factor"] for timing in stored["reference_timings"]] == [1.0, 2.0, 2.0, 3.0]
+    assert stored["total_reference_seconds"] == 94.0
+    markdown = (tmp_path / "build" / "benchmark-smoke.md").read_text()
+    assert "Timed 4 times during the run" in markdown and "changed by a factor of 3.0" in markdown
+
+
 def test_offline_runs_hide_every_dataset(tmp_path, course_dirs):
     write_notebook(
         course_dirs / "01_offline.ipynb",
