@@ -79,7 +79,7 @@ def _blank_other_profiles(source: str) -> str:
         name = getattr(node, "func", None)
         name = getattr(name, "attr", getattr(name, "id", "")) if name is not None else ""
         if isinstance(node, ast.Call) and name == "profile_settings" and node.args and isinstance(node.args[0], ast.Dict):
-            for key, value in zip(node.args[0].keys, node.args[0].values):
+            for key, value in zip(node.args[0].keys, node.args[0].values, strict=True):
                 if isinstance(key, ast.Constant) and key.value in ("class", "full"):
                     start = offsets[value.lineno - 1] + value.col_offset
                     stop = offsets[value.end_lineno - 1] + value.end_col_offset
