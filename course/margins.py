@@ -114,7 +114,7 @@ def asserted_outcomes(path: Path) -> dict[str, tuple[str, float]]:
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        source = _without_magics(cell.source)
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "expect" and node.args:
                 keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("above", "below")}
