@@ -1,4 +1,5 @@
-"""Test defaults: the smoke profile, private output folders, quiet TensorFlow, fail-fast CI checks.
+"""Test defaults: the smoke profile, private output folders, quiet TensorFlow, fail-fast CI checks,
+and the two-worker scheduler of ``course.scheduling``.
 
 Environment variables set here are inherited by the notebook kernels nbval starts. The tests and
 the notebooks they execute write only under one temporary folder per session, never into the
@@ -17,7 +18,11 @@ os.environ.setdefault("COURSE_PROFILE", "smoke")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("MPLBACKEND", "Agg")
-_OUTPUTS = tempfile.mkdtemp(prefix="course-tests-")
+# One folder for the whole run: pytest-xdist's workers inherit it from the process that made it, so
+# a notebook on one worker finds what another worker's notebook wrote (03 loads 02's checkpoint).
+_INHERITED = bool(os.environ.get("COURSE_TEST_OUTPUTS"))
+_OUTPUTS = os.environ.get("COURSE_TEST_OUTPUTS") or tempfile.mkdtemp(prefix="course-tests-")
+os.environ["COURSE_TEST_OUTPUTS"] = _OUTPUTS
 for _variable, _folder in (("COURSE_BUILD_DIR", "build"), ("COURSE_RESULTS_DIR", "results"), ("COURSE_CHECKPOINT_DIR", "checkpoints")):
     os.environ[_variable] = os.path.join(_OUTPUTS, _folder)
 
@@ -44,4 +49,14 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_OUTPUTS, ignore_errors=True)
+    if not _INHERITED:  # only the process that made the folder removes it (workers end before it)
+        shutil.rmtree(_OUTPUTS, ignore_errors=True)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (pyproject.toml): whole files per worker, notebooks after their prerequisites."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from course.scheduling import make_scheduler
+
+    return make_scheduler(config, log)

@@ -3,6 +3,7 @@
     python -m course run --profile class            # every notebook
     python -m course run --profile smoke --only 00 05
     python -m course run --profile smoke --offline  # no data folder, no internet: the embedded samples
+    python -m course run --profile smoke --offline --jobs 2  # two at a time: a faster check, no timing
 
 It first times the reference job (``course.reference``), then executes each notebook with
 ``COURSE_PROFILE=<profile>`` in a kernel of *this* interpreter (whatever kernels the user has
@@ -164,9 +165,8 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    saved = {key: os.environ.get(key) for key in [config.PROFILE_VARIABLE, *(environment or {})]}
-    os.environ[config.PROFILE_VARIABLE] = profile  # the kernel inherits the environment
-    os.environ.update(environment or {})
+    # the kernel's own environment: this process's is left alone, so notebooks can run side by side
+    kernel_environment = {**os.environ, config.PROFILE_VARIABLE: profile, **(environment or {})}
     error: str | None = None
     peak: float | None = None
     started = time.time()
@@ -175,7 +175,7 @@ def execute_notebook(
         notebook, km=manager, timeout=cell_timeout, resources={"metadata": {"path": str(path.parent)}},
     )
     try:
-        with client.setup_kernel():
+        with client.setup_kernel(env=kernel_environment):
             try:
                 info = client.wait_for_reply(client.kc.kernel_info())
                 if info is not None and "language_info" in info.get("content", {}):
@@ -196,11 +196,6 @@ def execute_notebook(
                 run_sync(manager.shutdown_kernel)(now=True)
         except Exception:
             pass
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     seconds = time.time() - started
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -231,7 +226,7 @@ def _minutes(seconds: float | None) -> str:
 
 def write_report(
     runs: list[NotebookRun], profile: str, total_seconds: float, timings: Sequence[Timing],
-    finished: bool, label: str = "",
+    finished: bool, label: str = "", jobs: int = 1,
 ) -> tuple[Path, Path]:
     """Write ``build/benchmark-<profile><label>.md`` and ``.json`` (atomically); return both paths.
 
@@ -249,6 +244,7 @@ def write_report(
         "profile": profile,
         "label": label,
         "finished": finished,
+        "jobs": jobs,
         "total_seconds": total_seconds,
         "total_reference_seconds": total_reference,
         "reference_job_seconds": timings[0].speed.reference_job_seconds if timings else None,
@@ -268,9 +264,12 @@ def write_report(
         f"{sum(r.passed for r in runs)} of {len(runs)} notebooks passed; total wall time "
         f"{total_seconds / 60:.1f} min"
         + (f" = {total_reference / 60:.1f} reference min" if total_reference is not None else "")
-        + f". Produced by `python -m course run --profile {profile}`.{state}",
+        + f". Produced by `python -m course run --profile {profile}{' --jobs ' + str(jobs) if jobs > 1 else ''}`.{state}",
         "",
-        _describe_timings(timings) + " A reference second is a second on the reference machine.",
+        (f"Machine: {jobs} notebooks ran side by side (`--jobs {jobs}`), so each one's seconds include time spent "
+         "sharing the machine: they are not converted to reference seconds and no budget is checked. Time a run "
+         "with one notebook at a time for that." if jobs > 1 else
+         _describe_timings(timings) + " A reference second is a second on the reference machine."),
         "",
         f"Budget: {budget.notebook:.0f} reference s per notebook; {budget.total / 60:.0f} reference min for "
         f"{budget.total_meaning}." if budget.notebook else f"Budget: {budget.total_meaning}.",
@@ -349,6 +348,7 @@ def run(
     execute: Callable[..., NotebookRun] | None = None,
     fresh: bool = False,
     retime_seconds: float = 600.0,
+    jobs: int = 1,
 ) -> list[NotebookRun]:
     """Execute the selected notebooks in order, writing the report after each one.
 
@@ -359,9 +359,12 @@ def run(
 
     ``fresh`` trains everything in this run: checkpoints go to an emptied folder of the build
     directory (a later notebook of the run still reuses what an earlier one trained, as in class).
-    """
-    from helpers import evaluation
 
+    ``jobs`` above 1 runs that many notebooks side by side (see ``run_side_by_side``): faster on a
+    machine with spare capacity, but the times are then not comparable and no budget is checked.
+    """
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be a whole number of at least 1 (notebooks run at once), got {jobs!r}")
     execute = execute or execute_notebook
     profile = config.get_profile(profile)
     notebooks = config.notebook_paths(only)
@@ -375,6 +378,8 @@ def run(
         environment = {**environment, "COURSE_CHECKPOINT_DIR": str(checkpoints), "COURSE_RETRAIN": "0"}
     output_dir = config.build_dir() / "executed" / f"{profile}{label}"
     previous = _previous_times(profile, label)
+    if jobs > 1:
+        return run_side_by_side(notebooks, profile, jobs, execute, cell_timeout, environment, output_dir, label, previous)
     timings: list[Timing] = []
 
     def time_machine() -> None:
@@ -397,14 +402,7 @@ def run(
             print(f"[{number}/{len(notebooks)}] {path.name} (profile {profile}{', offline' if offline else ''}) ...", flush=True)
             notebook_started = time.strftime("%Y-%m-%dT%H:%M:%S")
             result = execute(path, profile, output_dir, cell_timeout, environment)
-            try:
-                with _environment(environment):
-                    recorded = evaluation.load_record(path.stem, profile)
-                if recorded and recorded.get("recorded_at", "") >= notebook_started:  # this run's, not older
-                    result.metrics = recorded["metrics"]
-            except Exception as failure:  # a corrupt results file is this notebook's failure, not the run's
-                result.passed = False
-                result.error = (result.error + "\n" if result.error else "") + f"results unreadable: {failure}"
+            _attach_metrics(result, path, profile, environment, notebook_started)
             runs.append(result)
             if timings:
                 # provisional, with the latest timing; final once the machine is timed again after it
@@ -416,7 +414,8 @@ def run(
                     _convert(runs[converted:], (before + timings[-1].speed.factor) / 2, budget)
                     converted = len(runs)
             write_report(runs, profile, time.time() - started, timings, finished=False, label=label)
-            _print_progress(result, runs, notebooks, started, timings[-1].speed if timings else None, budget, previous)
+            remaining = [path.stem for path in notebooks[len(runs):]]
+            _print_progress(result, runs, remaining, started, timings[-1].speed if timings else None, budget, previous)
         finished = True
     except KeyboardInterrupt:
         print("Interrupted: the report keeps the notebooks measured so far.", flush=True)
@@ -427,6 +426,105 @@ def run(
     if not finished:
         runs.append(NotebookRun("(interrupted)", False, 0.0, error="the run did not finish"))
     return runs
+
+
+#: Notebooks that use what another notebook of the run wrote: 03 loads 02's trained autoencoder.
+#: Run side by side, a notebook starts only once those of the run it needs have ended.
+PREREQUISITES: dict[str, tuple[str, ...]] = {"03_denoising_autoencoder": ("02_autoencoder",)}
+#: Notebooks numbered from here on compare the others' recorded rows, so they wait for all of them.
+COMPARISON_NOTEBOOKS_FROM = 20
+
+
+def prerequisites(notebooks: Sequence[Path]) -> dict[str, set[str]]:
+    """For each notebook of a run, the notebooks of the same run that must end before it starts."""
+    names = [path.stem for path in notebooks]
+    needs: dict[str, set[str]] = {}
+    for name in names:
+        wanted = set(PREREQUISITES.get(name, ()))
+        number = name.split("_", 1)[0]
+        if number.isdigit() and int(number) >= COMPARISON_NOTEBOOKS_FROM:
+            wanted |= {other for other in names if other < name}
+        needs[name] = wanted & set(names)
+    return needs
+
+
+def run_side_by_side(
+    notebooks: Sequence[Path], profile: str, jobs: int, execute: Callable[..., NotebookRun], cell_timeout: int,
+    environment: dict[str, str], output_dir: Path, label: str, previous: dict[str, float],
+) -> list[NotebookRun]:
+    """Execute ``jobs`` notebooks at a time, each in its own kernel, in order as far as they may.
+
+    A notebook starts once the notebooks of the run it needs (``prerequisites``) have ended, passed
+    or not. The notebooks share the machine, so their seconds are not converted to reference
+    seconds and no budget is checked; the report says so. It is rewritten after every notebook.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    budget = BUDGETS[profile]
+    needs = prerequisites(notebooks)
+    pending = list(notebooks)
+    running: dict[Future[NotebookRun], tuple[Path, str]] = {}
+    ended: dict[str, NotebookRun] = {}
+    started = time.time()
+    finished = False
+
+    def in_order() -> list[NotebookRun]:
+        return [ended[path.stem] for path in notebooks if path.stem in ended]
+
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="notebook")
+    try:
+        while pending or running:
+            for path in list(pending):
+                if len(running) >= jobs:
+                    break
+                if needs[path.stem] <= set(ended):
+                    pending.remove(path)
+                    number = notebooks.index(path) + 1
+                    print(f"[{number}/{len(notebooks)}] {path.name} (profile {profile}{', offline' if label else ''}, "
+                          f"{len(running) + 1} of {jobs} side by side) ...", flush=True)
+                    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+                    running[pool.submit(execute, path, profile, output_dir, cell_timeout, environment)] = (path, stamp)
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                path, stamp = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as failure:  # the executor itself failed: this notebook's failure
+                    result = NotebookRun(path.stem, False, 0.0, error=f"{type(failure).__name__}: {failure}")
+                _attach_metrics(result, path, profile, environment, stamp)
+                ended[path.stem] = result
+                runs = in_order()
+                write_report(runs, profile, time.time() - started, [], finished=False, label=label, jobs=jobs)
+                print(f"  {path.stem}:", flush=True)
+                waiting = [p.stem for p in pending] + [p.stem for p, _ in running.values()]
+                _print_progress(result, runs, waiting, started, None, budget, previous, jobs=jobs)
+        finished = True
+    except KeyboardInterrupt:
+        print("Interrupted: the report keeps the notebooks measured so far (running kernels finish their cell).", flush=True)
+    except Exception:  # a bug of the tooling itself: keep what was measured
+        print("The benchmark itself failed:\n" + traceback.format_exc(), flush=True)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    runs = in_order()
+    markdown_path, json_path = write_report(runs, profile, time.time() - started, [], finished, label, jobs=jobs)
+    print(f"Report: {markdown_path} and {json_path}; executed notebooks in {output_dir}")
+    if not finished:
+        runs.append(NotebookRun("(interrupted)", False, 0.0, error="the run did not finish"))
+    return runs
+
+
+def _attach_metrics(result: NotebookRun, path: Path, profile: str, environment: dict[str, str], since: str) -> None:
+    """Give ``result`` the metrics its notebook recorded in this run (a corrupt file fails it)."""
+    from helpers import evaluation
+
+    try:
+        with _environment(environment):
+            recorded = evaluation.load_record(path.stem, profile)
+        if recorded and recorded.get("recorded_at", "") >= since:  # this run's, not older
+            result.metrics = recorded["metrics"]
+    except Exception as failure:  # a corrupt results file is this notebook's failure, not the run's
+        result.passed = False
+        result.error = (result.error + "\n" if result.error else "") + f"results unreadable: {failure}"
 
 
 @dataclass(frozen=True)
@@ -466,8 +564,8 @@ class _environment:
 
 
 def _print_progress(
-    result: NotebookRun, runs: list[NotebookRun], notebooks: list[Path], started: float,
-    speed: reference.MachineSpeed | None, budget: Budget, previous: dict[str, float],
+    result: NotebookRun, runs: list[NotebookRun], remaining: list[str], started: float,
+    speed: reference.MachineSpeed | None, budget: Budget, previous: dict[str, float], jobs: int = 1,
 ) -> None:
     status = "passed" if result.passed else "FAILED"
     memory = "n/a" if result.peak_memory_mb is None else f"{result.peak_memory_mb:.0f} MB"
@@ -476,10 +574,9 @@ def _print_progress(
         line += f" = {result.reference_seconds:.0f} reference s"
         if budget.notebook is not None:
             line += f" (budget {budget.notebook:.0f}{'' if result.within_budget else ', OVER'})"
-    remaining = [path.stem for path in notebooks[len(runs):]]
     done = [run.wall_seconds for run in runs]
     factor = speed.factor if speed else 1.0
-    estimate = sum(previous[name] * factor if name in previous else sum(done) / len(done) for name in remaining)
+    estimate = sum(previous[name] * factor if name in previous else sum(done) / len(done) for name in remaining) / jobs
     line += f"; peak memory {memory}; elapsed {(time.time() - started) / 60:.1f} min"
     if remaining:
         line += f", about {estimate / 60:.1f} min left"
@@ -533,6 +630,11 @@ def add_arguments(parser: Any) -> None:
     )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference job (times stay in seconds)")
     parser.add_argument(
+        "--jobs", type=int, default=1, metavar="N",
+        help="run N notebooks side by side (default 1); faster with spare cores, but times are then not comparable "
+             "and no budget is checked (03 waits for 02, 20 for all)",
+    )
+    parser.add_argument(
         "--fresh", action="store_true",
         help="train everything anew in an empty checkpoint folder (for timing); notebooks of the run still share",
     )
@@ -542,7 +644,8 @@ def run_command(arguments: Any) -> int:
     try:
         runs = run(
             config.get_profile(arguments.profile), arguments.only, arguments.cell_timeout,
-            offline=arguments.offline, time_reference=not arguments.no_reference, fresh=arguments.fresh,
+            offline=arguments.offline, time_reference=not arguments.no_reference and arguments.jobs == 1,
+            fresh=arguments.fresh, jobs=arguments.jobs,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -157,3 +157,50 @@ def test_reference_job_rejects_bad_sizes():
     with pytest.raises(ValueError, match="positive"):
         reference.time_reference_job(steps=0)
     assert reference.MachineSpeed(21.0, 2.0).to_reference(100.0) == 50.0
+
+
+def test_side_by_side_runs_respect_prerequisites_and_check_no_budget(tmp_path, course_dirs):
+    import threading
+
+    names = ["00_a", "02_autoencoder", "03_denoising_autoencoder", "04_b", "05_c", "20_compare"]
+    for name in names:
+        write_notebook(course_dirs / f"{name}.ipynb", "x = 1")
+    lock, events, active, most = threading.Lock(), [], [0], [0]
+
+    def execute(path, *arguments):
+        with lock:
+            events.append(("start", path.stem))
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        threading.Event().wait(0.2 if path.stem == "02_autoencoder" else 0.05)
+        with lock:
+            events.append(("end", path.stem))
+            active[0] -= 1
+        return benchmark.NotebookRun(path.stem, path.stem != "04_b", 0.1)
+
+    runs = benchmark.run("smoke", execute=execute, jobs=2)
+    assert [run.notebook for run in runs] == names, "the report keeps the course's order"
+    assert most[0] == 2, "two notebooks ran at once"
+    position = {event: index for index, event in enumerate(events)}
+    assert position[("end", "02_autoencoder")] < position[("start", "03_denoising_autoencoder")]
+    assert all(position[("end", name)] < position[("start", "20_compare")] for name in names[:-1])
+    assert all(run.reference_seconds is None and run.within_budget is None for run in runs)
+    stored = report(tmp_path)
+    assert stored["jobs"] == 2 and stored["finished"] and stored["reference_job_seconds"] is None
+    markdown = (tmp_path / "build" / "benchmark-smoke.md").read_text()
+    assert "side by side" in markdown and "no budget is checked" in markdown and "**FAIL**" in markdown
+    assert benchmark.prerequisites([course_dirs / f"{name}.ipynb" for name in ("04_b", "20_compare")]) == {
+        "04_b": set(), "20_compare": {"04_b"}}
+    with pytest.raises(ValueError, match="jobs must be"):
+        benchmark.run("smoke", execute=execute, jobs=0)
+
+
+def test_side_by_side_kernels_get_their_own_environment(tmp_path, course_dirs):
+    import os
+
+    for name in ("01_one", "02_two"):
+        write_notebook(course_dirs / f"{name}.ipynb", "import os\nassert os.environ['COURSE_PROFILE'] == 'smoke'")
+    before = os.environ.get(config.PROFILE_VARIABLE)
+    runs = benchmark.run("smoke", jobs=2, offline=True)
+    assert all(run.passed for run in runs), [run.error for run in runs]
+    assert os.environ.get(config.PROFILE_VARIABLE) == before, "the run leaves this process's environment alone"

@@ -11,7 +11,7 @@ from helpers import config
 def run_pytest_without_tools(ci: str):
     environment = {**os.environ, "PATH": "/nonexistent", "CI": ci}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_ci_tools.py::test_the_install_commands_name_debian_packages"],
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "tests/test_ci_tools.py::test_the_install_commands_name_debian_packages"],
         cwd=config.REPOSITORY_ROOT, env=environment, capture_output=True, text=True, timeout=300,
     )
 
