@@ -264,7 +264,8 @@ def write_report(
         f"{sum(r.passed for r in runs)} of {len(runs)} notebooks passed; total wall time "
         f"{total_seconds / 60:.1f} min"
         + (f" = {total_reference / 60:.1f} reference min" if total_reference is not None else "")
-        + f". Produced by `python -m course run --profile {profile}{' --jobs ' + str(jobs) if jobs > 1 else ''}`.{state}",
+        + f". Produced by `python -m course run --profile {profile}{' --offline' if label == '-offline' else ''}"
+        + f"{' --jobs ' + str(jobs) if jobs > 1 else ''}`.{state}",
         "",
         (f"Machine: {jobs} notebooks ran side by side (`--jobs {jobs}`), so each one's seconds include time spent "
          "sharing the machine: they are not converted to reference seconds and no budget is checked. Time a run "
