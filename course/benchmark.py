@@ -422,7 +422,15 @@ def run(
         print("Interrupted: the report keeps the notebooks measured so far.", flush=True)
     except Exception:  # a bug of the tooling itself: keep what was measured
         print("The benchmark itself failed:\n" + traceback.format_exc(), flush=True)
-    markdown_path, json_path = write_report(runs, profile, time.time() - started, timings, finished, label)
+    return _final_report(runs, profile, time.time() - started, timings, finished, label, output_dir)
+
+
+def _final_report(
+    runs: list[NotebookRun], profile: str, total_seconds: float, timings: Sequence[Timing], finished: bool,
+    label: str, output_dir: Path, jobs: int = 1,
+) -> list[NotebookRun]:
+    """Write the last report, say where it is; an unfinished run ends with an "(interrupted)" failure."""
+    markdown_path, json_path = write_report(runs, profile, total_seconds, timings, finished, label, jobs=jobs)
     print(f"Report: {markdown_path} and {json_path}; executed notebooks in {output_dir}")
     if not finished:
         runs.append(NotebookRun("(interrupted)", False, 0.0, error="the run did not finish"))
@@ -506,12 +514,7 @@ def run_side_by_side(
         print("The benchmark itself failed:\n" + traceback.format_exc(), flush=True)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    runs = in_order()
-    markdown_path, json_path = write_report(runs, profile, time.time() - started, [], finished, label, jobs=jobs)
-    print(f"Report: {markdown_path} and {json_path}; executed notebooks in {output_dir}")
-    if not finished:
-        runs.append(NotebookRun("(interrupted)", False, 0.0, error="the run did not finish"))
-    return runs
+    return _final_report(in_order(), profile, time.time() - started, [], finished, label, output_dir, jobs=jobs)
 
 
 def _attach_metrics(result: NotebookRun, path: Path, profile: str, environment: dict[str, str], since: str) -> None:

@@ -72,8 +72,10 @@ def make_scheduler(config: Any, log: Any) -> Any:
 
         def _assign_work_unit(self, node: Any) -> None:
             scope = self._eligible(node)
-            if scope is None:
-                return  # nothing may start here yet: the node waits (see _reschedule)
+            if scope is not None:  # otherwise nothing may start here yet: the node waits (see _reschedule)
+                self._send(node, scope)
+
+        def _send(self, node: Any, scope: str) -> None:
             work_unit = self.workqueue.pop(scope)
             self.assigned_work.setdefault(node, {})[scope] = work_unit
             collection = self.registered_collections[node]
@@ -87,8 +89,9 @@ def make_scheduler(config: Any, log: Any) -> Any:
                 return
             if self._pending_of(self.assigned_work.get(node, {})) > 2:
                 return
-            if self._eligible(node) is not None:
-                self._assign_work_unit(node)
+            scope = self._eligible(node)
+            if scope is not None:
+                self._send(node, scope)
                 return
             live = [each for each in self.nodes if not each.shutting_down]
             stuck = all(self._pending_of(self.assigned_work.get(each, {})) <= 1 and self._eligible(each) is None
