@@ -37,6 +37,7 @@ import functools
 import hashlib
 import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -321,7 +322,6 @@ def evaluation_split(name: str = "mnist", profile: str | None = None) -> Evaluat
     Introduced in notebook 00. Loaded once per kernel (later calls return the same object).
     Raises ``data.DatasetUnavailableError`` when no source has the dataset.
     """
-    import os
 
     from helpers import data
 
@@ -368,22 +368,99 @@ class FittedProbe:
         return float(np.mean(self.classifier.predict(self.scaler.transform(features)) == labels))
 
 
-def fit_probe(
+#: How many processes fit the probe's logistic regressions side by side; results do not depend on it.
+PROBE_WORKERS_VARIABLE = "COURSE_PROBE_WORKERS"
+#: Below this much work (labelled images x feature dimensions, summed over the fits of one call)
+#: the fits run in this process: starting worker processes would cost more than they save.
+PARALLEL_PROBE_MIN_WORK = 1_000_000
+
+
+def probe_workers() -> int:
+    """How many processes fit probes at once: ``COURSE_PROBE_WORKERS``, else the usable cores (at most 4).
+
+    The fits are independent and each runs single-threaded, so the numbers are identical for any
+    value; ``COURSE_PROBE_WORKERS=1`` fits them one after the other in this process.
+    """
+    value = os.environ.get(PROBE_WORKERS_VARIABLE, "").strip()
+    if value:
+        try:
+            workers = int(value)
+        except ValueError:
+            workers = 0
+        if workers < 1:
+            raise ValueError(
+                f"{PROBE_WORKERS_VARIABLE} must be a positive integer, got {value!r}; for example "
+                f"{PROBE_WORKERS_VARIABLE}=1 fits the probes one at a time."
+            )
+        return workers
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _fit_logistic(
+    train_scaled: np.ndarray,
+    train_labels: np.ndarray,
+    validation_scaled: np.ndarray,
+    validation_labels: np.ndarray,
+    strength: float,
+    max_iter: int,
+) -> tuple[Any, float, bool]:
+    """One single-threaded logistic regression: ``(classifier, validation accuracy, converged)``."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS thread: these small problems run several times faster without thread hand-offs
+    with threadpool_limits(1):
+        classifier = LogisticRegression(C=strength, max_iter=max_iter)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            classifier.fit(train_scaled, train_labels)
+        accuracy = float(np.mean(classifier.predict(validation_scaled) == validation_labels))
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    return classifier, accuracy, converged
+
+
+def _fit_many(tasks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, float, bool]]:
+    """Run ``_fit_logistic`` on every task, in worker processes when there is enough work."""
+    workers = min(probe_workers(), len(tasks))
+    work = sum(int(task[0].size) for task in tasks)
+    if workers < 2 or work < PARALLEL_PROBE_MIN_WORK:
+        return [_fit_logistic(*task) for task in tasks]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=workers, backend="loky")(delayed(_fit_logistic)(*task) for task in tasks)
+
+
+@dataclass
+class _ProbeProblem:
+    """One labelled set, standardized, and the fits (one per strength) that choose its strength."""
+
+    scaler: Any
+    strengths: list[float]
+    tasks: list[tuple[Any, ...]]
+
+    def best(self, fits: Sequence[tuple[Any, float, bool]]) -> FittedProbe:
+        """The fit with the best validation accuracy; ties go to the smaller ``C`` (stronger L2)."""
+        best: FittedProbe | None = None
+        for strength, (classifier, accuracy, converged) in zip(self.strengths, fits, strict=True):
+            if best is None or accuracy > best.validation_accuracy:
+                best = FittedProbe(self.scaler, classifier, float(strength), accuracy, converged)
+        assert best is not None
+        return best
+
+
+def _probe_problem(
     train_features: np.ndarray,
     train_labels: np.ndarray,
     validation_features: np.ndarray,
     validation_labels: np.ndarray,
-    strengths: Sequence[float] = PROBE_STRENGTHS,
-    max_iter: int = PROBE_MAX_ITER,
-) -> FittedProbe:
-    """Standardize on the labelled features, fit a logistic regression per strength, keep the best on validation.
-
-    Introduced in notebook 00. ``strengths`` are scikit-learn's ``C`` (inverse L2 strength); ties
-    go to the stronger regularization (the smaller ``C``). A fit that stops at ``max_iter``
-    without converging is reported in ``converged``.
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
+    strengths: Sequence[float],
+    max_iter: int,
+) -> _ProbeProblem:
     from sklearn.preprocessing import StandardScaler
 
     train_features, train_labels = _check_features(train_features, train_labels, "Training")
@@ -397,25 +474,31 @@ def fit_probe(
         raise ValueError("A linear probe needs at least two classes in the training labels.")
     if not strengths or any(s <= 0 for s in strengths):
         raise ValueError(f"strengths must be positive numbers, got {strengths!r}.")
-    from threadpoolctl import threadpool_limits
-
     scaler = StandardScaler().fit(train_features)
     train_scaled = scaler.transform(train_features)
     validation_scaled = scaler.transform(validation_features)
-    best: FittedProbe | None = None
-    # one BLAS thread: these small problems run several times faster without thread hand-offs
-    with threadpool_limits(1):
-        for strength in sorted(strengths):
-            classifier = LogisticRegression(C=strength, max_iter=max_iter)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                classifier.fit(train_scaled, train_labels)
-            converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-            accuracy = float(np.mean(classifier.predict(validation_scaled) == validation_labels))
-            if best is None or accuracy > best.validation_accuracy:
-                best = FittedProbe(scaler, classifier, float(strength), accuracy, converged)
-    assert best is not None
-    return best
+    ordered = sorted(float(s) for s in strengths)
+    tasks = [(train_scaled, train_labels, validation_scaled, validation_labels, s, max_iter) for s in ordered]
+    return _ProbeProblem(scaler, ordered, tasks)
+
+
+def fit_probe(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    validation_features: np.ndarray,
+    validation_labels: np.ndarray,
+    strengths: Sequence[float] = PROBE_STRENGTHS,
+    max_iter: int = PROBE_MAX_ITER,
+) -> FittedProbe:
+    """Standardize on the labelled features, fit a logistic regression per strength, keep the best on validation.
+
+    Introduced in notebook 00. ``strengths`` are scikit-learn's ``C`` (inverse L2 strength); ties
+    go to the stronger regularization (the smaller ``C``). A fit that stops at ``max_iter``
+    without converging is reported in ``converged``. The fits run side by side in
+    ``probe_workers()`` processes when the problem is large; the result is the same either way.
+    """
+    problem = _probe_problem(train_features, train_labels, validation_features, validation_labels, strengths, max_iter)
+    return problem.best(_fit_many(problem.tasks))
 
 
 @dataclass
@@ -467,9 +550,15 @@ def probe(
     results = {}
     for count in label_counts:
         validation, test, chosen, converged = [], [], [], True
+        problems = []
         for draw in range(1 if count is None else draws):
             index = np.arange(len(probe_labels)) if count is None else few_labels(probe_labels, count, seed=draw)
-            fitted = fit_probe(probe_features[index], probe_labels[index], validation_features, validation_labels, strengths)
+            problems.append(_probe_problem(probe_features[index], probe_labels[index], validation_features,
+                                           validation_labels, strengths, PROBE_MAX_ITER))
+        # every draw's fits in one batch, so that worker processes stay busy
+        fits = iter(_fit_many([task for problem in problems for task in problem.tasks]))
+        for problem in problems:
+            fitted = problem.best([next(fits) for _ in problem.tasks])
             validation.append(fitted.validation_accuracy)
             chosen.append(fitted.strength)
             converged = converged and fitted.converged

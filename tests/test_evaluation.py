@@ -135,6 +135,37 @@ def test_probe_reports_mean_and_spread_over_the_same_draws_for_everyone():
     assert validation_only.test_accuracies == [] and validation_only.mean == pytest.approx(np.mean(few.validation_accuracies))
 
 
+def test_probes_fitted_in_worker_processes_equal_those_fitted_one_by_one(monkeypatch):
+    train_x, train_y = blobs(num_per_class=60, num_classes=3, dim=16, seed=1, spread=2.0)
+    val_x, val_y = blobs(num_per_class=30, num_classes=3, dim=16, seed=2, spread=2.0)
+    test_x, test_y = blobs(num_per_class=30, num_classes=3, dim=16, seed=3, spread=2.0)
+
+    def measured():
+        results = evaluation.probe(train_x, train_y, val_x, val_y, test_x, test_y, label_counts=(5, None), draws=3)
+        return {key: (r.validation_accuracies, r.test_accuracies, r.strengths, r.converged) for key, r in results.items()}
+
+    monkeypatch.setenv("COURSE_PROBE_WORKERS", "1")
+    one_by_one = measured()
+    monkeypatch.setenv("COURSE_PROBE_WORKERS", "2")
+    monkeypatch.setattr(evaluation, "PARALLEL_PROBE_MIN_WORK", 0)  # worker processes even for this small problem
+    calls = []
+    real_fit_many = evaluation._fit_many
+    monkeypatch.setattr(evaluation, "_fit_many", lambda tasks: calls.append(len(tasks)) or real_fit_many(tasks))
+    assert measured() == one_by_one
+    assert calls == [3 * len(evaluation.PROBE_STRENGTHS), len(evaluation.PROBE_STRENGTHS)], "one batch of fits per label count"
+
+
+def test_probe_workers_come_from_the_environment_or_the_cores(monkeypatch):
+    monkeypatch.delenv("COURSE_PROBE_WORKERS", raising=False)
+    assert 1 <= evaluation.probe_workers() <= 4
+    monkeypatch.setenv("COURSE_PROBE_WORKERS", "3")
+    assert evaluation.probe_workers() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("COURSE_PROBE_WORKERS", bad)
+        with pytest.raises(ValueError, match="COURSE_PROBE_WORKERS=1"):
+            evaluation.probe_workers()
+
+
 def test_a_fit_that_does_not_converge_is_reported(monkeypatch):
     train_x, train_y = blobs(num_per_class=50, seed=1, spread=0.2)
     fitted = evaluation.fit_probe(train_x, train_y, train_x, train_y, strengths=(1e4,), max_iter=1)
