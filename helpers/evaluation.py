@@ -432,7 +432,14 @@ def _fit_many(tasks: Sequence[tuple[Any, ...]]) -> list[tuple[Any, float, bool]]
         return [_fit_logistic(*task) for task in tasks]
     from joblib import Parallel, delayed
 
-    return Parallel(n_jobs=workers, backend="loky")(delayed(_fit_logistic)(*task) for task in tasks)
+    # the largest problems (most images, then weakest regularization: most iterations) first,
+    # so that no worker is left with a long fit at the end
+    order = sorted(range(len(tasks)), key=lambda i: (len(tasks[i][0]), tasks[i][4]), reverse=True)
+    fits = Parallel(n_jobs=workers, backend="loky")(delayed(_fit_logistic)(*tasks[i]) for i in order)
+    results: list[Any] = [None] * len(tasks)
+    for position, fit in zip(order, fits, strict=True):
+        results[position] = fit
+    return results
 
 
 @dataclass
@@ -547,17 +554,19 @@ def probe(
     if (test_features is None) != (test_labels is None):
         raise ValueError("Give both test_features and test_labels, or neither.")
     probe_features, probe_labels = _check_features(probe_features, probe_labels, "Probe pool")
-    results = {}
+    problems: dict[int | None, list[_ProbeProblem]] = {}
     for count in label_counts:
-        validation, test, chosen, converged = [], [], [], True
-        problems = []
+        problems[count] = []
         for draw in range(1 if count is None else draws):
             index = np.arange(len(probe_labels)) if count is None else few_labels(probe_labels, count, seed=draw)
-            problems.append(_probe_problem(probe_features[index], probe_labels[index], validation_features,
-                                           validation_labels, strengths, PROBE_MAX_ITER))
-        # every draw's fits in one batch, so that worker processes stay busy
-        fits = iter(_fit_many([task for problem in problems for task in problem.tasks]))
-        for problem in problems:
+            problems[count].append(_probe_problem(probe_features[index], probe_labels[index], validation_features,
+                                                  validation_labels, strengths, PROBE_MAX_ITER))
+    # every fit of every label count in one batch, so that the worker processes stay busy
+    fits = iter(_fit_many([task for group in problems.values() for problem in group for task in problem.tasks]))
+    results = {}
+    for count, group in problems.items():
+        validation, test, chosen, converged = [], [], [], True
+        for problem in group:
             fitted = problem.best([next(fits) for _ in problem.tasks])
             validation.append(fitted.validation_accuracy)
             chosen.append(fitted.strength)

@@ -152,7 +152,7 @@ def test_probes_fitted_in_worker_processes_equal_those_fitted_one_by_one(monkeyp
     real_fit_many = evaluation._fit_many
     monkeypatch.setattr(evaluation, "_fit_many", lambda tasks: calls.append(len(tasks)) or real_fit_many(tasks))
     assert measured() == one_by_one
-    assert calls == [3 * len(evaluation.PROBE_STRENGTHS), len(evaluation.PROBE_STRENGTHS)], "one batch of fits per label count"
+    assert calls == [(3 + 1) * len(evaluation.PROBE_STRENGTHS)], "one batch of fits for every label count"
 
 
 def test_probe_workers_come_from_the_environment_or_the_cores(monkeypatch):
