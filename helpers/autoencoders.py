@@ -229,6 +229,7 @@ def train_autoencoder(
     seed: int = 0,
     verbose: int = 0,
     checks_per_epoch: int = 1,
+    validation_batch_size: int = 512,
 ) -> dict[str, list[float]]:
     """Fit a compiled autoencoder to rebuild *clean* images from (optionally) corrupted ones.
 
@@ -239,6 +240,10 @@ def train_autoencoder(
     run are comparable across epochs. ``checks_per_epoch`` splits every epoch
     into that many parts of (nearly) equal size, in a fresh random order, and measures the
     validation loss after each, so even a one-epoch run has a loss curve.
+    The validation images go through in batches of ``validation_batch_size``
+    (at least ``batch_size``): that changes no weight, only how fast the checks
+    run (a 5,000-image check in batches of 16 costs about a third of an epoch's
+    training on 8,000 images).
     Returns the history as a dict of lists (one entry per check) with
     ``train_seconds`` added as a one-element list.
     """
@@ -251,6 +256,8 @@ def train_autoencoder(
             f"checks_per_epoch must be an integer from 1 to the number of training images "
             f"({len(x_train)}), got {checks_per_epoch!r}."
         )
+    if not isinstance(validation_batch_size, (int, np.integer)) or validation_batch_size < 1:
+        raise ValueError(f"validation_batch_size must be a positive integer, got {validation_batch_size!r}.")
     validation_inputs = corrupt(x_val, noise, level, seed=seed + 10_000)
     history: dict[str, list[float]] = {}
     started = time.time()
@@ -264,7 +271,8 @@ def train_autoencoder(
         for part_inputs, part_targets in parts:
             result = autoencoder.fit(
                 part_inputs, part_targets, validation_data=(validation_inputs, x_val),
-                batch_size=batch_size, epochs=1, shuffle=True, verbose=verbose,
+                batch_size=batch_size, validation_batch_size=max(batch_size, validation_batch_size),
+                epochs=1, shuffle=True, verbose=verbose,
             )
             for key, values in result.history.items():
                 history.setdefault(key, []).extend(float(value) for value in values)

@@ -115,14 +115,39 @@ def test_train_autoencoder_lowers_the_loss_and_reports_time():
             autoencoders.train_autoencoder(model, images[:64], images[64:], num_epochs=1, checks_per_epoch=bad)
 
 
+def test_the_validation_batch_size_changes_no_weight():
+    import keras
+
+    from helpers import config
+
+    images = np.random.default_rng(3).uniform(0, 1, (48, 28, 28, 1)).astype("float32")
+    trained = {}
+    for validation_batch_size in (1, 512):
+        keras.backend.clear_session()
+        config.set_seed(0)
+        model = autoencoders.build_autoencoder(autoencoders.build_conv_encoder(), autoencoders.build_conv_decoder())
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
+        history = autoencoders.train_autoencoder(model, images[:32], images[32:], num_epochs=2, batch_size=8,
+                                                 checks_per_epoch=2, validation_batch_size=validation_batch_size)
+        trained[validation_batch_size] = (model.get_weights(), history)
+    (small_weights, small_history), (large_weights, large_history) = trained[1], trained[512]
+    assert all(np.array_equal(a, b) for a, b in zip(small_weights, large_weights, strict=True))
+    assert small_history["loss"] == large_history["loss"]
+    np.testing.assert_allclose(small_history["val_loss"], large_history["val_loss"], rtol=1e-5)
+    for bad in (0, -4, 2.5):
+        with pytest.raises(ValueError, match="validation_batch_size"):
+            autoencoders.train_autoencoder(model, images[:32], images[32:], num_epochs=1, validation_batch_size=bad)
+
+
 class _RecordingModel:
     """Stands in for a compiled autoencoder: records what each ``fit`` call was given."""
 
     def __init__(self):
         self.calls = []
 
-    def fit(self, inputs, targets, validation_data, batch_size, epochs, shuffle, verbose):
+    def fit(self, inputs, targets, validation_data, batch_size, validation_batch_size, epochs, shuffle, verbose):
         self.calls.append((np.array(inputs), np.array(targets)))
+        self.validation_batch_sizes = [*getattr(self, "validation_batch_sizes", []), validation_batch_size]
         history = type("History", (), {})()
         history.history = {"loss": [float(len(self.calls))], "val_loss": [float(len(self.calls))]}
         return history
@@ -137,6 +162,7 @@ def test_checks_per_epoch_shows_every_image_once_per_epoch_with_matching_targets
         model, images, images[:4], num_epochs=2, checks_per_epoch=3, noise="masking", level=0.5, seed=7
     )
     assert len(model.calls) == 6 and history["val_loss"] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert model.validation_batch_sizes == [512] * 6  # never below the training batch size
     for epoch in range(2):
         parts = model.calls[3 * epoch : 3 * epoch + 3]
         assert [len(targets) for _, targets in parts] == [10, 10, 10]
