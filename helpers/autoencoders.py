@@ -241,9 +241,7 @@ def train_autoencoder(
     into that many parts of (nearly) equal size, in a fresh random order, and measures the
     validation loss after each, so even a one-epoch run has a loss curve.
     The validation images go through in batches of ``validation_batch_size``
-    (at least ``batch_size``): that changes no weight, only how fast the checks
-    run (a 5,000-image check in batches of 16 costs about a third of an epoch's
-    training on 8,000 images).
+    (at least ``batch_size``): that changes no weight, only how fast the checks run.
     Returns the history as a dict of lists (one entry per check) with
     ``train_seconds`` added as a one-element list.
     """

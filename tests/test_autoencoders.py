@@ -144,10 +144,11 @@ class _RecordingModel:
 
     def __init__(self):
         self.calls = []
+        self.validation_batch_sizes = []
 
     def fit(self, inputs, targets, validation_data, batch_size, validation_batch_size, epochs, shuffle, verbose):
         self.calls.append((np.array(inputs), np.array(targets)))
-        self.validation_batch_sizes = [*getattr(self, "validation_batch_sizes", []), validation_batch_size]
+        self.validation_batch_sizes.append(validation_batch_size)
         history = type("History", (), {})()
         history.history = {"loss": [float(len(self.calls))], "val_loss": [float(len(self.calls))]}
         return history
@@ -162,7 +163,10 @@ def test_checks_per_epoch_shows_every_image_once_per_epoch_with_matching_targets
         model, images, images[:4], num_epochs=2, checks_per_epoch=3, noise="masking", level=0.5, seed=7
     )
     assert len(model.calls) == 6 and history["val_loss"] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
-    assert model.validation_batch_sizes == [512] * 6  # never below the training batch size
+    assert model.validation_batch_sizes == [512] * 6  # the default: checks in large batches
+    wide = _RecordingModel()
+    autoencoders.train_autoencoder(wide, images, images[:4], num_epochs=1, batch_size=1024, validation_batch_size=16)
+    assert wide.validation_batch_sizes == [1024]  # never below the training batch size
     for epoch in range(2):
         parts = model.calls[3 * epoch : 3 * epoch + 3]
         assert [len(targets) for _, targets in parts] == [10, 10, 10]
